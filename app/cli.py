@@ -1,0 +1,104 @@
+"""The ``dossier`` command: serve, migrate, seed."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from app.db import build_engine, upgrade_schema
+from app.seeding import SeedError, build_seed_plan, is_seeded, seed_database
+from app.settings import Settings
+
+cli = typer.Typer(
+    help="Dossier: a provenance-first knowledge API for news stories.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply every pending database migration."""
+    settings = Settings()
+    upgrade_schema(settings.database_url)
+    typer.echo("database schema is up to date")
+
+
+@cli.command()
+def seed(
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Verify the annotations against the articles; write nothing."),
+    ] = False,
+) -> None:
+    """Load the curated seed in one transaction (replacing what was loaded), or only check it."""
+    settings = Settings()
+    try:
+        if check:
+            plan = build_seed_plan(settings.seed_dir)
+            typer.echo(
+                f"seed is valid: dataset version {plan.dataset_version}, "
+                f"{sum(len(rows) for rows in plan.rows.values())} rows"
+            )
+            return
+        upgrade_schema(settings.database_url)
+        engine = build_engine(settings)
+        try:
+            plan = seed_database(engine, settings.seed_dir)
+        finally:
+            engine.dispose()
+    except SeedError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{len(error.problems)} problem(s); nothing was written", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"seeded dataset version {plan.dataset_version}")
+
+
+@cli.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind [default: DOSSIER_HOST or 127.0.0.1].")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: DOSSIER_PORT or 8000].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [default: DOSSIER_WORKERS or 1].")
+    ] = None,
+) -> None:
+    """Apply migrations, seed an empty database, then serve the API."""
+    settings = Settings()
+    upgrade_schema(settings.database_url)
+    engine = build_engine(settings)
+    try:
+        if not is_seeded(engine):
+            try:
+                plan = seed_database(engine, settings.seed_dir)
+            except SeedError as error:
+                for problem in error.problems:
+                    typer.echo(str(problem), err=True)
+                raise typer.Exit(code=1) from None
+            typer.echo(f"seeded dataset version {plan.dataset_version}")
+    finally:
+        engine.dispose()
+    # Worker processes build their own Settings from the environment.
+    os.environ.setdefault("DOSSIER_DATABASE_URL", settings.database_url)
+    uvicorn.run(
+        "app.main:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+def main() -> None:
+    """Entry point of the ``dossier`` console script."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Database engines and sessions: building the engine for a URL, SQLite pragmas, the session dependency.
+
+Nothing here knows about tables or queries; those live in ``models.py`` and ``queries.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+from app.settings import Settings
+
+
+def is_sqlite(url: str) -> bool:
+    """Whether a database URL points at SQLite."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def build_engine(settings: Settings) -> Engine:
+    """Create the engine for ``settings.database_url``, creating a SQLite file's folder if needed."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        _install_sqlite_pragmas(engine, settings.sqlite_busy_timeout_ms)
+        return engine
+    return create_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_pre_ping=True,
+    )
+
+
+def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
+    # SQLite turns foreign keys off per connection by default; WAL lets readers run beside a writer.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Yield a session on the application's engine; reads only, so nothing is committed here."""
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def alembic_config(database_url: str) -> Any:
+    """An Alembic configuration for this project's ``migrations/``, aimed at ``database_url``."""
+    from alembic.config import Config
+
+    from app.settings import PROJECT_ROOT
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def upgrade_schema(database_url: str) -> None:
+    """Apply every pending migration (``alembic upgrade head``)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(database_url), "head")

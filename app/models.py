@@ -1,0 +1,212 @@
+"""Database tables, and nothing else: what the API speaks lives in ``schemas.py``.
+
+Public ids are readable slugs (``hussein-allawi``). Link rows carry a ``position`` so that lists
+come back in the curated order. Every piece of evidence is a row of ``Span``: an exact stretch of an
+article's text, with the resource it supports (``kind`` + ``target_id``) and the part of that
+resource it backs (``owner_type`` + ``owner_key``: a mention, a role, an event actor, ...).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import JSON, Column, Index, MetaData, Text
+from sqlmodel import Field, SQLModel
+
+# Constraint names must be deterministic so that Alembic can drop and alter them on every engine.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+SLUG_LENGTH = 200
+
+
+class Actor(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    name: str
+    kind: str = Field(index=True)
+    description: str | None = None
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    search_text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Article(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    file_name: str
+    title: str | None = None
+    publisher: str | None = None
+    publisher_actor_id: str | None = Field(default=None, foreign_key="actor.id")
+    dateline: str | None = None
+    url: str | None = None
+    language: str
+    published_start: date
+    published_end: date
+    published_precision: str
+    published_text: str | None = None
+    published_basis: str | None = None
+    notes: str | None = None
+    sha256: str = Field(max_length=64)
+    length: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    search_text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ActorRole(SQLModel, table=True):
+    __tablename__ = "actor_role"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: str = Field(foreign_key="actor.id", index=True)
+    position: int
+    title: str
+    organization_id: str | None = Field(default=None, foreign_key="actor.id")
+
+
+class Relation(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=3 * SLUG_LENGTH)
+    subject_id: str = Field(foreign_key="actor.id", index=True)
+    predicate: str
+    object_id: str = Field(foreign_key="actor.id", index=True)
+
+
+class Location(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    name: str
+    kind: str = Field(index=True)
+    parent_id: str | None = Field(default=None, foreign_key="location.id", index=True)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    latitude: float | None = None
+    longitude: float | None = None
+    coordinates_source: str | None = None
+    description: str | None = None
+    search_text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Event(SQLModel, table=True):
+    __table_args__ = (Index("ix_event_sort", "sort_missing", "sort_date", "id"),)
+
+    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    title: str
+    summary: str | None = None
+    type: str = Field(index=True)
+    status: str = Field(index=True)
+    date_start: date | None = None
+    date_end: date | None = None
+    date_precision: str | None = None
+    date_text: str | None = None
+    date_basis: str | None = None
+    # Undated events sort after dated ones in both directions; these two columns make that a
+    # plain index scan.
+    sort_missing: bool
+    sort_date: date
+    search_text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class EventActor(SQLModel, table=True):
+    __tablename__ = "event_actor"
+
+    event_id: str = Field(foreign_key="event.id", primary_key=True)
+    actor_id: str = Field(foreign_key="actor.id", primary_key=True, index=True)
+    role: str = Field(primary_key=True)
+    position: int
+
+
+class EventLocation(SQLModel, table=True):
+    __tablename__ = "event_location"
+
+    event_id: str = Field(foreign_key="event.id", primary_key=True)
+    location_id: str = Field(foreign_key="location.id", primary_key=True, index=True)
+    position: int
+
+
+class EventArticle(SQLModel, table=True):
+    __tablename__ = "event_article"
+
+    event_id: str = Field(foreign_key="event.id", primary_key=True)
+    article_id: str = Field(foreign_key="article.id", primary_key=True, index=True)
+
+
+class Quote(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    article_id: str = Field(foreign_key="article.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str
+    speaker_id: str | None = Field(default=None, foreign_key="actor.id", index=True)
+    speaker_text: str | None = None
+    reported_via_id: str | None = Field(default=None, foreign_key="actor.id")
+    said_start: date | None = None
+    said_end: date | None = None
+    said_precision: str | None = None
+    said_text: str | None = None
+    said_basis: str | None = None
+    search_text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class QuoteEvent(SQLModel, table=True):
+    __tablename__ = "quote_event"
+
+    quote_id: str = Field(foreign_key="quote.id", primary_key=True)
+    event_id: str = Field(foreign_key="event.id", primary_key=True, index=True)
+    position: int
+
+
+class Discrepancy(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    topic: str
+    note: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class DiscrepancyAccount(SQLModel, table=True):
+    __tablename__ = "discrepancy_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    discrepancy_id: str = Field(foreign_key="discrepancy.id", index=True)
+    article_id: str = Field(foreign_key="article.id")
+    position: int
+    statement: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class DiscrepancyEvent(SQLModel, table=True):
+    __tablename__ = "discrepancy_event"
+
+    discrepancy_id: str = Field(foreign_key="discrepancy.id", primary_key=True)
+    event_id: str = Field(foreign_key="event.id", primary_key=True)
+    position: int
+
+
+class DiscrepancyActor(SQLModel, table=True):
+    __tablename__ = "discrepancy_actor"
+
+    discrepancy_id: str = Field(foreign_key="discrepancy.id", primary_key=True)
+    actor_id: str = Field(foreign_key="actor.id", primary_key=True)
+    position: int
+
+
+class Span(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_span_owner", "owner_type", "owner_key"),
+        Index("ix_span_article_start", "article_id", "start_offset", "end_offset"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: str = Field(foreign_key="article.id")
+    start_offset: int
+    end_offset: int
+    exact: str = Field(sa_column=Column(Text, nullable=False))
+    prefix: str
+    suffix: str
+    kind: str
+    target_id: str = Field(max_length=3 * SLUG_LENGTH)
+    owner_type: str
+    owner_key: str = Field(max_length=3 * SLUG_LENGTH + 20)
+
+
+class DatasetInfo(SQLModel, table=True):
+    __tablename__ = "dataset_info"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str

@@ -1,0 +1,747 @@
+"""Every SQL statement the API runs: one plain function per question, session first, filters by keyword.
+
+Functions here return response models, fully assembled: each list costs one statement for the page
+and one per kind of related row (actors, places, evidence, ...), never one per item. Nothing here
+knows about HTTP, and nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tuple_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from app import models as m
+from app import schemas as s
+from app.errors import InvalidParameter
+from app.pagination import decode_cursor, encode_cursor
+from app.seeding import fold_for_search
+
+RowT = TypeVar("RowT")
+
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+
+def _matches_words(column: Any, q: str | None) -> ColumnElement[bool]:
+    """Every word of ``q`` must start a word of the (folded, space-padded) search column."""
+    words = fold_for_search(q).split() if q else []
+    conditions = [
+        column.like(
+            "% " + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+            escape="\\",
+        )
+        for word in words
+    ]
+    return and_(true(), *conditions)
+
+
+def _overlaps(start: Any, end: Any, period: tuple[date | None, date | None]) -> ColumnElement[bool]:
+    """Items whose period [start, end] overlaps the requested one; undated items never match."""
+    date_from, date_to = period
+    conditions: list[ColumnElement[bool]] = []
+    if date_from is not None:
+        conditions.append(end >= date_from)
+    if date_to is not None:
+        conditions.append(start <= date_to)
+    return and_(true(), *conditions)
+
+
+def _page(
+    rows: Sequence[RowT], limit: int, ordering: str, key: Callable[[RowT], list[Any]]
+) -> tuple[Sequence[RowT], str | None]:
+    """Cut the ``limit + 1`` fetched rows to a page and make the cursor for the next one."""
+    if len(rows) <= limit:
+        return rows, None
+    page = rows[:limit]
+    return page, encode_cursor(ordering, key(page[-1]))
+
+
+def _after_id(column: Any, cursor: str | None, ordering: str) -> ColumnElement[bool]:
+    if cursor is None:
+        return true()
+    (last_id,) = decode_cursor(cursor, ordering, 1)
+    return cast(ColumnElement[bool], column > str(last_id))
+
+
+def _location_subtree(location_id: str) -> Any:
+    """A CTE of the location's id and the ids of every place inside it."""
+    tree = (
+        select(col(m.Location.id))
+        .where(col(m.Location.id) == location_id)
+        .cte("subtree", recursive=True)
+    )
+    child = aliased(m.Location)
+    return tree.union_all(select(col(child.id)).where(col(child.parent_id) == tree.c.id))
+
+
+def _evidence(
+    session: Session, owner_type: str, keys: Iterable[str]
+) -> dict[str, list[s.Evidence]]:
+    """Evidence spans of many owners at once, grouped by owner key, in article and text order."""
+    keys = list(keys)
+    grouped: dict[str, list[s.Evidence]] = defaultdict(list)
+    if not keys:
+        return grouped
+    rows = session.execute(
+        select(m.Span)
+        .where(col(m.Span.owner_type) == owner_type, col(m.Span.owner_key).in_(keys))
+        .order_by(
+            col(m.Span.owner_key),
+            col(m.Span.article_id),
+            col(m.Span.start_offset),
+            col(m.Span.end_offset),
+        )
+    ).scalars()
+    for span in rows:
+        grouped[span.owner_key].append(
+            s.Evidence(
+                article=span.article_id,
+                start=span.start_offset,
+                end=span.end_offset,
+                exact=span.exact,
+                prefix=span.prefix,
+                suffix=span.suffix,
+            )
+        )
+    return grouped
+
+
+def _date_value(
+    start: date | None, end: date | None, precision: str | None, text: str | None, basis: str | None
+) -> s.DateValue | None:
+    if start is None or end is None or precision is None:
+        return None
+    return s.DateValue(start=start, end=end, precision=precision, text=text, basis=basis)
+
+
+# --- articles ---------------------------------------------------------------------------------
+
+
+def _article_public(article: m.Article) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "publisher": article.publisher,
+        "dateline": article.dateline,
+        "published": _date_value(
+            article.published_start,
+            article.published_end,
+            article.published_precision,
+            article.published_text,
+            article.published_basis,
+        ),
+        "url": article.url,
+        "language": article.language,
+        "sha256": article.sha256,
+        "length": article.length,
+        "notes": article.notes,
+    }
+
+
+def list_articles(
+    session: Session, *, limit: int, cursor: str | None
+) -> tuple[list[s.ArticlePublic], str | None]:
+    """Articles in id order."""
+    rows = (
+        session.execute(
+            select(m.Article)
+            .where(_after_id(col(m.Article.id), cursor, "articles"))
+            .order_by(col(m.Article.id))
+            .limit(limit + 1)
+        )
+        .scalars()
+        .all()
+    )
+    page, next_cursor = _page(rows, limit, "articles", lambda a: [a.id])
+    return [s.ArticlePublic(**_article_public(a)) for a in page], next_cursor
+
+
+def all_articles(session: Session) -> list[s.ArticlePublic]:
+    """Every article, in id order (there are few)."""
+    rows = session.execute(select(m.Article).order_by(col(m.Article.id))).scalars()
+    return [s.ArticlePublic(**_article_public(a)) for a in rows]
+
+
+def get_article(session: Session, article_id: str) -> s.ArticleDetail | None:
+    """One article with its verbatim text."""
+    article = session.get(m.Article, article_id)
+    if article is None:
+        return None
+    return s.ArticleDetail(**_article_public(article), text=article.text)
+
+
+def article_exists(session: Session, article_id: str) -> bool:
+    """Whether an article has this id."""
+    return session.get(m.Article, article_id) is not None
+
+
+def list_article_annotations(session: Session, article_id: str) -> list[s.Annotation]:
+    """Every span of the article and what it supports, in text order, without duplicates."""
+    rows = session.execute(
+        select(
+            col(m.Span.start_offset),
+            col(m.Span.end_offset),
+            col(m.Span.exact),
+            col(m.Span.kind),
+            col(m.Span.target_id),
+        )
+        .where(col(m.Span.article_id) == article_id)
+        .distinct()
+        .order_by(
+            col(m.Span.start_offset),
+            col(m.Span.end_offset),
+            col(m.Span.kind),
+            col(m.Span.target_id),
+        )
+    ).all()
+    return [s.Annotation(start=r[0], end=r[1], exact=r[2], kind=r[3], target=r[4]) for r in rows]
+
+
+# --- actors -----------------------------------------------------------------------------------
+
+
+def _actor_public(actor: m.Actor) -> dict[str, Any]:
+    return {
+        "id": actor.id,
+        "name": actor.name,
+        "kind": actor.kind,
+        "aliases": actor.aliases,
+        "description": actor.description,
+    }
+
+
+def list_actors(
+    session: Session,
+    *,
+    q: str | None,
+    kinds: Sequence[str] | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[s.ActorPublic], str | None]:
+    """Actors matching a name or alias and kinds, in id order."""
+    rows = (
+        session.execute(
+            select(m.Actor)
+            .where(
+                _matches_words(col(m.Actor.search_text), q),
+                col(m.Actor.kind).in_(kinds) if kinds else true(),
+                _after_id(col(m.Actor.id), cursor, "actors"),
+            )
+            .order_by(col(m.Actor.id))
+            .limit(limit + 1)
+        )
+        .scalars()
+        .all()
+    )
+    page, next_cursor = _page(rows, limit, "actors", lambda a: [a.id])
+    return [s.ActorPublic(**_actor_public(a)) for a in page], next_cursor
+
+
+def actor_exists(session: Session, actor_id: str) -> bool:
+    """Whether an actor has this id."""
+    return session.get(m.Actor, actor_id) is not None
+
+
+def get_actor(session: Session, actor_id: str) -> s.ActorDetail | None:
+    """One actor with roles, relations (both directions) and every mention."""
+    actor = session.get(m.Actor, actor_id)
+    if actor is None:
+        return None
+    organization = aliased(m.Actor)
+    role_rows = session.execute(
+        select(m.ActorRole, col(organization.name))
+        .outerjoin(organization, col(organization.id) == col(m.ActorRole.organization_id))
+        .where(col(m.ActorRole.actor_id) == actor_id)
+        .order_by(col(m.ActorRole.position))
+    ).all()
+    role_evidence = _evidence(session, "role", [f"{actor_id}#{r.position}" for r, _ in role_rows])
+    roles = [
+        s.RolePublic(
+            title=role.title,
+            organization=s.ActorRef(id=role.organization_id, name=org_name)
+            if role.organization_id and org_name
+            else None,
+            evidence=role_evidence.get(f"{actor_id}#{role.position}", []),
+        )
+        for role, org_name in role_rows
+    ]
+    other = aliased(m.Actor)
+    relation_rows = session.execute(
+        select(m.Relation, other)
+        .join(
+            other,
+            or_(
+                and_(
+                    col(m.Relation.subject_id) == actor_id,
+                    col(other.id) == col(m.Relation.object_id),
+                ),
+                and_(
+                    col(m.Relation.object_id) == actor_id,
+                    col(other.id) == col(m.Relation.subject_id),
+                ),
+            ),
+        )
+        .where(or_(col(m.Relation.subject_id) == actor_id, col(m.Relation.object_id) == actor_id))
+        .order_by(col(m.Relation.id))
+    ).all()
+    relation_evidence = _evidence(session, "relation", [r.id for r, _ in relation_rows])
+    relations = [
+        s.RelationPublic(
+            id=relation.id,
+            predicate=relation.predicate,
+            direction="out" if relation.subject_id == actor_id else "in",
+            other=s.ActorRefWithKind(id=peer.id, name=peer.name, kind=peer.kind),
+            evidence=relation_evidence.get(relation.id, []),
+        )
+        for relation, peer in relation_rows
+    ]
+    mentions = _evidence(session, "actor_mention", [actor_id]).get(actor_id, [])
+    return s.ActorDetail(
+        **_actor_public(actor), roles=roles, relations=relations, mentions=mentions
+    )
+
+
+# --- locations --------------------------------------------------------------------------------
+
+
+def list_locations(
+    session: Session,
+    *,
+    q: str | None,
+    kinds: Sequence[str] | None,
+    within: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[s.LocationPublic], str | None]:
+    """Locations matching a name or alias, kinds and an enclosing place, in id order."""
+    parent = aliased(m.Location)
+    statement = (
+        select(m.Location, col(parent.name))
+        .outerjoin(parent, col(parent.id) == col(m.Location.parent_id))
+        .where(
+            _matches_words(col(m.Location.search_text), q),
+            col(m.Location.kind).in_(kinds) if kinds else true(),
+            _after_id(col(m.Location.id), cursor, "locations"),
+        )
+        .order_by(col(m.Location.id))
+        .limit(limit + 1)
+    )
+    if within is not None:
+        subtree = _location_subtree(within)
+        statement = statement.where(col(m.Location.id).in_(select(subtree.c.id)))
+    rows = session.execute(statement).all()
+    page, next_cursor = _page(rows, limit, "locations", lambda r: [r[0].id])
+    return [_location_public(location, parent_name) for location, parent_name in page], next_cursor
+
+
+def _location_public(location: m.Location, parent_name: str | None) -> s.LocationPublic:
+    return s.LocationPublic(
+        id=location.id,
+        name=location.name,
+        kind=location.kind,
+        aliases=location.aliases,
+        parent=s.LocationRef(id=location.parent_id, name=parent_name)
+        if location.parent_id and parent_name
+        else None,
+        latitude=location.latitude,
+        longitude=location.longitude,
+        coordinates_source=location.coordinates_source,
+        description=location.description,
+    )
+
+
+def location_exists(session: Session, location_id: str) -> bool:
+    """Whether a location has this id."""
+    return session.get(m.Location, location_id) is not None
+
+
+def get_location(session: Session, location_id: str) -> s.LocationDetail | None:
+    """One location with every mention."""
+    parent = aliased(m.Location)
+    row = session.execute(
+        select(m.Location, col(parent.name))
+        .outerjoin(parent, col(parent.id) == col(m.Location.parent_id))
+        .where(col(m.Location.id) == location_id)
+    ).first()
+    if row is None:
+        return None
+    public = _location_public(row[0], row[1])
+    mentions = _evidence(session, "location_mention", [location_id]).get(location_id, [])
+    return s.LocationDetail(**public.model_dump(), mentions=mentions)
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def list_events(
+    session: Session,
+    *,
+    q: str | None = None,
+    period: tuple[date | None, date | None] = (None, None),
+    types: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
+    actor: str | None = None,
+    location: str | None = None,
+    article: str | None = None,
+    sort: str = "date",
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[s.EventPublic], str | None]:
+    """Events matching every filter, by date (undated last), ties by id."""
+    descending = sort == "-date"
+    ordering = "events:" + sort
+    conditions: list[ColumnElement[bool]] = [
+        _matches_words(col(m.Event.search_text), q),
+        _overlaps(col(m.Event.date_start), col(m.Event.date_end), period),
+    ]
+    if types:
+        conditions.append(col(m.Event.type).in_(types))
+    if statuses:
+        conditions.append(col(m.Event.status).in_(statuses))
+    if actor is not None:
+        conditions.append(
+            select(col(m.EventActor.event_id))
+            .where(
+                col(m.EventActor.event_id) == col(m.Event.id), col(m.EventActor.actor_id) == actor
+            )
+            .exists()
+        )
+    if location is not None:
+        subtree = _location_subtree(location)
+        conditions.append(
+            select(col(m.EventLocation.event_id))
+            .where(
+                col(m.EventLocation.event_id) == col(m.Event.id),
+                col(m.EventLocation.location_id).in_(select(subtree.c.id)),
+            )
+            .exists()
+        )
+    if article is not None:
+        conditions.append(
+            select(col(m.EventArticle.event_id))
+            .where(
+                col(m.EventArticle.event_id) == col(m.Event.id),
+                col(m.EventArticle.article_id) == article,
+            )
+            .exists()
+        )
+    if cursor is not None:
+        missing, sort_date, last_id = decode_cursor(cursor, ordering, 3)
+        try:
+            last_date = date.fromisoformat(str(sort_date))
+        except ValueError:
+            raise InvalidParameter("cursor", "not a cursor issued by this API") from None
+        later = (
+            tuple_(col(m.Event.sort_date), col(m.Event.id)) < tuple_(last_date, str(last_id))
+            if descending
+            else tuple_(col(m.Event.sort_date), col(m.Event.id)) > tuple_(last_date, str(last_id))
+        )
+        conditions.append(
+            # Dated events (sort_missing false) come before undated ones in both directions.
+            or_(
+                col(m.Event.sort_missing) == true(),
+                and_(col(m.Event.sort_missing) == false(), later),
+            )
+            if not missing
+            else and_(col(m.Event.sort_missing) == true(), later)
+        )
+    order = (
+        [col(m.Event.sort_missing), col(m.Event.sort_date).desc(), col(m.Event.id).desc()]
+        if descending
+        else [col(m.Event.sort_missing), col(m.Event.sort_date), col(m.Event.id)]
+    )
+    rows = (
+        session.execute(select(m.Event).where(*conditions).order_by(*order).limit(limit + 1))
+        .scalars()
+        .all()
+    )
+    page, next_cursor = _page(
+        rows, limit, ordering, lambda e: [e.sort_missing, e.sort_date.isoformat(), e.id]
+    )
+    return _events_public(session, page), next_cursor
+
+
+def _events_public(session: Session, events: Sequence[m.Event]) -> list[s.EventPublic]:
+    ids = [e.id for e in events]
+    if not ids:
+        return []
+    actors: dict[str, list[s.EventActorPublic]] = defaultdict(list)
+    for event_id, role, actor_id, name, kind in session.execute(
+        select(
+            col(m.EventActor.event_id),
+            col(m.EventActor.role),
+            col(m.Actor.id),
+            col(m.Actor.name),
+            col(m.Actor.kind),
+        )
+        .join(m.Actor, col(m.Actor.id) == col(m.EventActor.actor_id))
+        .where(col(m.EventActor.event_id).in_(ids))
+        .order_by(col(m.EventActor.event_id), col(m.EventActor.position))
+    ):
+        actors[event_id].append(s.EventActorPublic(id=actor_id, name=name, kind=kind, role=role))
+    locations: dict[str, list[s.LocationRef]] = defaultdict(list)
+    for event_id, location_id, name in session.execute(
+        select(col(m.EventLocation.event_id), col(m.Location.id), col(m.Location.name))
+        .join(m.Location, col(m.Location.id) == col(m.EventLocation.location_id))
+        .where(col(m.EventLocation.event_id).in_(ids))
+        .order_by(col(m.EventLocation.event_id), col(m.EventLocation.position))
+    ):
+        locations[event_id].append(s.LocationRef(id=location_id, name=name))
+    articles: dict[str, list[str]] = defaultdict(list)
+    for event_id, article_id in session.execute(
+        select(col(m.EventArticle.event_id), col(m.EventArticle.article_id))
+        .where(col(m.EventArticle.event_id).in_(ids))
+        .order_by(col(m.EventArticle.event_id), col(m.EventArticle.article_id))
+    ):
+        articles[event_id].append(article_id)
+    return [
+        s.EventPublic(
+            id=e.id,
+            title=e.title,
+            summary=e.summary,
+            type=e.type,
+            status=e.status,
+            date=_date_value(e.date_start, e.date_end, e.date_precision, e.date_text, e.date_basis),
+            actors=actors.get(e.id, []),
+            locations=locations.get(e.id, []),
+            articles=articles.get(e.id, []),
+        )
+        for e in events
+    ]
+
+
+def event_exists(session: Session, event_id: str) -> bool:
+    """Whether an event has this id."""
+    return session.get(m.Event, event_id) is not None
+
+
+def get_event(session: Session, event_id: str) -> s.EventDetail | None:
+    """One event with its evidence, each actor's evidence and its quotes."""
+    event = session.get(m.Event, event_id)
+    if event is None:
+        return None
+    (public,) = _events_public(session, [event])
+    actor_keys = {f"{event_id}#{a.id}#{a.role}": a for a in public.actors}
+    actor_evidence = _evidence(session, "event_actor", actor_keys)
+    quotes, _ = list_quotes(session, event=event_id, limit=500, cursor=None)
+    return s.EventDetail(
+        **public.model_dump(exclude={"actors"}),
+        actors=[
+            s.EventActorDetail(**actor.model_dump(), evidence=actor_evidence.get(key, []))
+            for key, actor in actor_keys.items()
+        ],
+        evidence=_evidence(session, "event", [event_id]).get(event_id, []),
+        quotes=quotes,
+    )
+
+
+# --- quotes -----------------------------------------------------------------------------------
+
+
+def list_quotes(
+    session: Session,
+    *,
+    q: str | None = None,
+    speaker: str | None = None,
+    article: str | None = None,
+    event: str | None = None,
+    period: tuple[date | None, date | None] = (None, None),
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[s.QuotePublic], str | None]:
+    """Quotes matching every filter, in id order."""
+    conditions: list[ColumnElement[bool]] = [
+        _matches_words(col(m.Quote.search_text), q),
+        _overlaps(col(m.Quote.said_start), col(m.Quote.said_end), period),
+        _after_id(col(m.Quote.id), cursor, "quotes"),
+    ]
+    if period != (None, None):
+        conditions.append(col(m.Quote.said_start).is_not(None))
+    if speaker is not None:
+        conditions.append(col(m.Quote.speaker_id) == speaker)
+    if article is not None:
+        conditions.append(col(m.Quote.article_id) == article)
+    if event is not None:
+        conditions.append(
+            select(col(m.QuoteEvent.quote_id))
+            .where(
+                col(m.QuoteEvent.quote_id) == col(m.Quote.id), col(m.QuoteEvent.event_id) == event
+            )
+            .exists()
+        )
+    rows = (
+        session.execute(
+            select(m.Quote).where(*conditions).order_by(col(m.Quote.id)).limit(limit + 1)
+        )
+        .scalars()
+        .all()
+    )
+    page, next_cursor = _page(rows, limit, "quotes", lambda r: [r.id])
+    return _quotes_public(session, page), next_cursor
+
+
+def _quotes_public(session: Session, quotes: Sequence[m.Quote]) -> list[s.QuotePublic]:
+    ids = [q.id for q in quotes]
+    if not ids:
+        return []
+    actor_ids = {q.speaker_id for q in quotes} | {q.reported_via_id for q in quotes}
+    names = dict(
+        session.execute(
+            select(col(m.Actor.id), col(m.Actor.name)).where(
+                col(m.Actor.id).in_(actor_ids - {None})
+            )
+        ).all()
+    )
+    events: dict[str, list[str]] = defaultdict(list)
+    for quote_id, event_id in session.execute(
+        select(col(m.QuoteEvent.quote_id), col(m.QuoteEvent.event_id))
+        .where(col(m.QuoteEvent.quote_id).in_(ids))
+        .order_by(col(m.QuoteEvent.quote_id), col(m.QuoteEvent.position))
+    ):
+        events[quote_id].append(event_id)
+    evidence = _evidence(session, "quote", ids)
+
+    def ref(actor_id: str | None) -> s.ActorRef | None:
+        return s.ActorRef(id=actor_id, name=names[actor_id]) if actor_id in names else None
+
+    return [
+        s.QuotePublic(
+            id=q.id,
+            text=q.text,
+            kind=q.kind,
+            speaker=ref(q.speaker_id),
+            speaker_text=q.speaker_text,
+            reported_via=ref(q.reported_via_id),
+            said=_date_value(q.said_start, q.said_end, q.said_precision, q.said_text, q.said_basis),
+            article=q.article_id,
+            events=events.get(q.id, []),
+            evidence=evidence.get(q.id, []),
+        )
+        for q in quotes
+    ]
+
+
+def get_quote(session: Session, quote_id: str) -> s.QuotePublic | None:
+    """One quote."""
+    quote = session.get(m.Quote, quote_id)
+    return _quotes_public(session, [quote])[0] if quote is not None else None
+
+
+# --- discrepancies ----------------------------------------------------------------------------
+
+
+def list_discrepancies(
+    session: Session, *, limit: int, cursor: str | None
+) -> tuple[list[s.DiscrepancyPublic], str | None]:
+    """Discrepancies in id order, each with one account per article."""
+    rows = (
+        session.execute(
+            select(m.Discrepancy)
+            .where(_after_id(col(m.Discrepancy.id), cursor, "discrepancies"))
+            .order_by(col(m.Discrepancy.id))
+            .limit(limit + 1)
+        )
+        .scalars()
+        .all()
+    )
+    page, next_cursor = _page(rows, limit, "discrepancies", lambda d: [d.id])
+    return _discrepancies_public(session, page), next_cursor
+
+
+def get_discrepancy(session: Session, discrepancy_id: str) -> s.DiscrepancyPublic | None:
+    """One discrepancy."""
+    item = session.get(m.Discrepancy, discrepancy_id)
+    return _discrepancies_public(session, [item])[0] if item is not None else None
+
+
+def _discrepancies_public(
+    session: Session, items: Sequence[m.Discrepancy]
+) -> list[s.DiscrepancyPublic]:
+    ids = [d.id for d in items]
+    if not ids:
+        return []
+    accounts = (
+        session.execute(
+            select(m.DiscrepancyAccount)
+            .where(col(m.DiscrepancyAccount.discrepancy_id).in_(ids))
+            .order_by(col(m.DiscrepancyAccount.discrepancy_id), col(m.DiscrepancyAccount.position))
+        )
+        .scalars()
+        .all()
+    )
+    evidence = _evidence(
+        session, "discrepancy_account", [f"{a.discrepancy_id}#{a.position}" for a in accounts]
+    )
+    by_item: dict[str, list[s.AccountPublic]] = defaultdict(list)
+    for account in accounts:
+        by_item[account.discrepancy_id].append(
+            s.AccountPublic(
+                article=account.article_id,
+                statement=account.statement,
+                evidence=evidence.get(f"{account.discrepancy_id}#{account.position}", []),
+            )
+        )
+    events: dict[str, list[str]] = defaultdict(list)
+    for item_id, event_id in session.execute(
+        select(col(m.DiscrepancyEvent.discrepancy_id), col(m.DiscrepancyEvent.event_id))
+        .where(col(m.DiscrepancyEvent.discrepancy_id).in_(ids))
+        .order_by(col(m.DiscrepancyEvent.discrepancy_id), col(m.DiscrepancyEvent.position))
+    ):
+        events[item_id].append(event_id)
+    actors: dict[str, list[str]] = defaultdict(list)
+    for item_id, actor_id in session.execute(
+        select(col(m.DiscrepancyActor.discrepancy_id), col(m.DiscrepancyActor.actor_id))
+        .where(col(m.DiscrepancyActor.discrepancy_id).in_(ids))
+        .order_by(col(m.DiscrepancyActor.discrepancy_id), col(m.DiscrepancyActor.position))
+    ):
+        actors[item_id].append(actor_id)
+    return [
+        s.DiscrepancyPublic(
+            id=d.id,
+            topic=d.topic,
+            note=d.note,
+            accounts=by_item.get(d.id, []),
+            events=events.get(d.id, []),
+            actors=actors.get(d.id, []),
+        )
+        for d in items
+    ]
+
+
+# --- service ----------------------------------------------------------------------------------
+
+
+def dataset_version(session: Session) -> str | None:
+    """The hash of the loaded seed, or None on an empty database."""
+    info = session.get(m.DatasetInfo, "dataset_version")
+    return info.value if info is not None else None
+
+
+def counts(session: Session) -> s.Counts:
+    """How many of each resource the database holds (one statement)."""
+    tables = {
+        "articles": m.Article,
+        "actors": m.Actor,
+        "locations": m.Location,
+        "events": m.Event,
+        "quotes": m.Quote,
+        "relations": m.Relation,
+        "discrepancies": m.Discrepancy,
+        "evidence_spans": m.Span,
+    }
+    statement = select(
+        *(select(func.count()).select_from(t).scalar_subquery().label(n) for n, t in tables.items())
+    )
+    row = session.execute(statement).one()
+    return s.Counts(**row._mapping)
+
+
+def ping(session: Session) -> bool:
+    """Whether the database answers a trivial query."""
+    return session.execute(select(true())).scalar() is not None

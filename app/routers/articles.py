@@ -1,0 +1,55 @@
+"""``/v1/articles``: the source articles, their verbatim text and every annotated span."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from app import queries
+from app.db import SessionDep
+from app.errors import NotFound, problem_responses
+from app.pagination import set_next_link
+from app.schemas import ID_MAX, AnnotationList, ArticleDetail, ArticlePage, ArticleQuery
+
+router = APIRouter(prefix="/v1/articles", tags=["articles"])
+ArticleId = Annotated[
+    str,
+    Path(max_length=ID_MAX, description="Article id.", examples=["kurdistan24-coalition-shift"]),
+]
+
+
+@router.get("", summary="List articles", responses=problem_responses(422))
+def list_articles(
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    query: Annotated[ArticleQuery, Query()],
+) -> ArticlePage:
+    """The source articles with their metadata (no text), in id order."""
+    items, cursor = queries.list_articles(session, limit=query.limit, cursor=query.cursor)
+    set_next_link(response, request.url, cursor)
+    return ArticlePage(data=items, has_more=cursor is not None, next_cursor=cursor)
+
+
+@router.get("/{article_id}", summary="Get an article", responses=problem_responses(404, 422))
+def get_article(session: SessionDep, article_id: ArticleId) -> ArticleDetail:
+    """One article with its verbatim `text`: every evidence offset of the API indexes into it."""
+    article = queries.get_article(session, article_id)
+    if article is None:
+        raise NotFound("article", article_id)
+    return article
+
+
+@router.get(
+    "/{article_id}/annotations",
+    summary="List an article's annotated spans",
+    responses=problem_responses(404, 422),
+)
+def list_article_annotations(session: SessionDep, article_id: ArticleId) -> AnnotationList:
+    """Every span of the article with what it supports (`kind`, `target`), in text order.
+
+    Made for highlighting: `text[start:end] == exact` for each. Spans may nest (an actor's name
+    inside an event's sentence).
+    """
+    if not queries.article_exists(session, article_id):
+        raise NotFound("article", article_id)
+    return AnnotationList(data=queries.list_article_annotations(session, article_id))

@@ -1,0 +1,40 @@
+"""``/v1/discrepancies``: where the two articles disagree or frame the story differently."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from app import queries
+from app.db import SessionDep
+from app.errors import NotFound, problem_responses
+from app.pagination import set_next_link
+from app.schemas import ID_MAX, DiscrepancyPage, DiscrepancyPublic, DiscrepancyQuery
+
+router = APIRouter(prefix="/v1/discrepancies", tags=["discrepancies"])
+
+
+@router.get("", summary="List discrepancies", responses=problem_responses(422))
+def list_discrepancies(
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    query: Annotated[DiscrepancyQuery, Query()],
+) -> DiscrepancyPage:
+    """Discrepancies in id order, each with one account per article and its evidence."""
+    items, cursor = queries.list_discrepancies(session, limit=query.limit, cursor=query.cursor)
+    set_next_link(response, request.url, cursor)
+    return DiscrepancyPage(data=items, has_more=cursor is not None, next_cursor=cursor)
+
+
+@router.get("/{discrepancy_id}", summary="Get a discrepancy", responses=problem_responses(404, 422))
+def get_discrepancy(
+    session: SessionDep,
+    discrepancy_id: Annotated[
+        str, Path(max_length=ID_MAX, examples=["who-handles-military-details"])
+    ],
+) -> DiscrepancyPublic:
+    """One discrepancy with both accounts."""
+    item = queries.get_discrepancy(session, discrepancy_id)
+    if item is None:
+        raise NotFound("discrepancy", discrepancy_id)
+    return item

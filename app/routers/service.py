@@ -1,0 +1,46 @@
+"""Service endpoints: ``/v1/meta`` (what is loaded), ``/health`` (alive), ``/ready`` (database answers)."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import __version__, queries
+from app.db import SessionDep
+from app.errors import problem_response, problem_responses
+from app.schemas import Health, Meta
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/v1/meta", summary="Describe the loaded dataset")
+def get_meta(session: SessionDep) -> Meta:
+    """The dataset version (a hash of the loaded data), counts per resource, the articles and
+    the software version."""
+    return Meta(
+        dataset_version=queries.dataset_version(session),
+        software_version=__version__,
+        counts=queries.counts(session),
+        articles=queries.all_articles(session),
+    )
+
+
+@router.get("/health", summary="Liveness")
+def health() -> Health:
+    """Answers while the process lives; it does not touch the database."""
+    return Health(status="ok")
+
+
+@router.get("/ready", summary="Readiness", response_model=Health, responses=problem_responses(503))
+def ready(request: Request, session: SessionDep) -> Health | JSONResponse:
+    """Answers 200 only when the database answers a query, 503 otherwise."""
+    try:
+        queries.ping(session)
+    except SQLAlchemyError:
+        return problem_response(
+            request,
+            status=503,
+            title="Not ready",
+            slug="not-ready",
+            detail="The database does not answer.",
+        )
+    return Health(status="ok")

@@ -1,0 +1,53 @@
+"""Configuration: every knob Dossier reads from the environment (prefix ``DOSSIER_``).
+
+Each field is documented in the README's settings table; a test keeps the two in agreement.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Settings read from ``DOSSIER_*`` environment variables (and an optional ``.env`` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="DOSSIER_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./data/dossier.db",
+        description="SQLAlchemy URL of the database. SQLite files are created with their folder.",
+    )
+    seed_dir: Path = Field(
+        default=PROJECT_ROOT / "seed",
+        description="Folder holding articles/ and annotations/ for `dossier seed`.",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface `dossier serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `dossier serve` listens on.")
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Worker processes for `dossier serve`."
+    )
+    cors_allow_origins: list[str] = Field(
+        default=["*"],
+        description='Origins allowed to read the API from a browser (JSON list, e.g. ["*"]).',
+    )
+    gzip_minimum_size: int = Field(
+        default=500, ge=0, description="Responses smaller than this many bytes are not gzipped."
+    )
+    log_level: str = Field(default="info", description="Log level of the server (uvicorn names).")
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, ge=0, description="How long a SQLite connection waits for a lock (ms)."
+    )
+    db_pool_size: int = Field(
+        default=5, ge=1, description="Connections kept open per process (PostgreSQL)."
+    )
+    db_max_overflow: int = Field(
+        default=10, ge=0, description="Extra connections allowed above the pool size (PostgreSQL)."
+    )
+    db_pool_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for a free pooled connection (PostgreSQL)."
+    )
