@@ -13,15 +13,28 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from app.schemas import Problem
 
 logger = logging.getLogger("dossier")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "/problems/"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details (served as `application/problem+json`)."""
+
+    type: str = Field(examples=["/problems/not-found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["No event has the id 'nope'."])
+    instance: str = Field(examples=["/v1/events/nope"])
+    errors: list[dict[str, object]] | None = Field(
+        default=None,
+        description="For validation errors: one entry per bad parameter "
+        "(`name`, `in`, `reason`, and `allowed` for unknown parameters).",
+    )
 
 
 class DossierError(Exception):

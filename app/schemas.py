@@ -10,8 +10,9 @@ import re
 from datetime import date
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.errors import InvalidParameter
 from app.seeding import (
     ActorKind,
     ActorRoleInEvent,
@@ -311,21 +312,6 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details (served as `application/problem+json`)."""
-
-    type: str = Field(examples=["/problems/not-found"])
-    title: str = Field(examples=["Not found"])
-    status: int = Field(examples=[404])
-    detail: str = Field(examples=["No event has the id 'nope'."])
-    instance: str = Field(examples=["/v1/events/nope"])
-    errors: list[dict[str, object]] | None = Field(
-        default=None,
-        description="For validation errors: one entry per bad parameter "
-        "(`name`, `in`, `reason`, and `allowed` for unknown parameters).",
-    )
-
-
 # --- query parameters -------------------------------------------------------------------------
 
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
@@ -370,22 +356,13 @@ class DatedListQuery(ListQuery):
             period_of(value)  # raises ValueError for 2025-13 or 2025-02-30
         return value
 
-    @model_validator(mode="after")
-    def _ordered(self) -> DatedListQuery:
-        if (
-            self.date_from
-            and self.date_to
-            and period_of(self.date_from)[0] > period_of(self.date_to)[1]
-        ):
-            raise ValueError("date_from is after date_to")
-        return self
-
     def period(self) -> tuple[date | None, date | None]:
-        """The requested period: start of `date_from`, end of `date_to`."""
-        return (
-            period_of(self.date_from)[0] if self.date_from else None,
-            period_of(self.date_to)[1] if self.date_to else None,
-        )
+        """The requested period: start of `date_from`, end of `date_to`; 422 when reversed."""
+        start = period_of(self.date_from)[0] if self.date_from else None
+        end = period_of(self.date_to)[1] if self.date_to else None
+        if start is not None and end is not None and start > end:
+            raise InvalidParameter("date_from", "is after date_to")
+        return start, end
 
 
 class ArticleQuery(ListQuery):
