@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from app.db import build_engine, upgrade_schema
+from app.db import build_engine, startup_lock, upgrade_schema
 from app.seeding import SeedError, build_seed_plan, is_seeded, seed_database
 from app.settings import Settings
 
@@ -51,9 +51,7 @@ def seed(
         finally:
             engine.dispose()
     except SeedError as error:
-        for problem in error.problems:
-            typer.echo(str(problem), err=True)
-        typer.echo(f"{len(error.problems)} problem(s); nothing was written", err=True)
+        _report(error)
         raise typer.Exit(code=1) from None
     typer.echo(f"seeded dataset version {plan.dataset_version}")
 
@@ -68,19 +66,23 @@ def serve(
         int | None, typer.Option(help="Worker processes [default: DOSSIER_WORKERS or 1].")
     ] = None,
 ) -> None:
-    """Apply migrations, seed an empty database, then serve the API."""
+    """Apply migrations, seed an empty database, then serve the API.
+
+    Several instances may start at once over one database: a start-up lock lets one of them
+    migrate and seed while the others wait, then find the work done.
+    """
     settings = Settings()
-    upgrade_schema(settings.database_url)
     engine = build_engine(settings)
     try:
-        if not is_seeded(engine):
-            try:
-                plan = seed_database(engine, settings.seed_dir)
-            except SeedError as error:
-                for problem in error.problems:
-                    typer.echo(str(problem), err=True)
-                raise typer.Exit(code=1) from None
-            typer.echo(f"seeded dataset version {plan.dataset_version}")
+        with startup_lock(engine):
+            upgrade_schema(settings.database_url)
+            if not is_seeded(engine):
+                try:
+                    plan = seed_database(engine, settings.seed_dir)
+                except SeedError as error:
+                    _report(error)
+                    raise typer.Exit(code=1) from None
+                typer.echo(f"seeded dataset version {plan.dataset_version}")
     finally:
         engine.dispose()
     # Worker processes build their own Settings from the environment.
@@ -93,6 +95,12 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=True,
     )
+
+
+def _report(error: SeedError) -> None:
+    for problem in error.problems:
+        typer.echo(str(problem), err=True)
+    typer.echo(f"{len(error.problems)} problem(s); nothing was written", err=True)
 
 
 def main() -> None:

@@ -25,11 +25,16 @@ PROBLEM_TYPE_BASE = "/problems/"
 class Problem(BaseModel):
     """RFC 9457 problem details (served as `application/problem+json`)."""
 
-    type: str = Field(examples=["/problems/not-found"])
-    title: str = Field(examples=["Not found"])
-    status: int = Field(examples=[404])
-    detail: str = Field(examples=["No event has the id 'nope'."])
-    instance: str = Field(examples=["/v1/events/nope"])
+    type: str = Field(
+        description="URI reference naming the kind of problem (`about:blank` for plain HTTP ones).",
+        examples=["/problems/not-found"],
+    )
+    title: str = Field(description="Short summary of the kind of problem.", examples=["Not found"])
+    status: int = Field(description="The HTTP status code.", examples=[404])
+    detail: str = Field(
+        description="What went wrong with this request.", examples=["No event has the id 'nope'."]
+    )
+    instance: str = Field(description="The path of the request.", examples=["/v1/events/nope"])
     errors: list[dict[str, object]] | None = Field(
         default=None,
         description="For validation errors: one entry per bad parameter "

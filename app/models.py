@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Column, Index, MetaData, Text
+from sqlalchemy import JSON, Column, Index, MetaData, String, Text, types
 from sqlmodel import Field, SQLModel
 
 # Constraint names must be deterministic so that Alembic can drop and alter them on every engine.
@@ -26,8 +26,17 @@ metadata: MetaData = SQLModel.metadata
 SLUG_LENGTH = 200
 
 
+def slug_type(length: int = SLUG_LENGTH) -> types.TypeEngine[str]:
+    """A string column that sorts by code point on every engine (ids are keyset sort keys).
+
+    SQLite compares text bytewise already; PostgreSQL would use the database's locale, which can
+    put `a-b` after `ab`. Collation "C" makes both engines agree on order.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class Actor(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    id: str = Field(primary_key=True, sa_type=slug_type())
     name: str
     kind: str = Field(index=True)
     description: str | None = None
@@ -36,11 +45,13 @@ class Actor(SQLModel, table=True):
 
 
 class Article(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    id: str = Field(primary_key=True, sa_type=slug_type())
     file_name: str
     title: str | None = None
     publisher: str | None = None
-    publisher_actor_id: str | None = Field(default=None, foreign_key="actor.id")
+    publisher_actor_id: str | None = Field(
+        default=None, foreign_key="actor.id", sa_type=slug_type()
+    )
     dateline: str | None = None
     url: str | None = None
     language: str
@@ -60,24 +71,26 @@ class ActorRole(SQLModel, table=True):
     __tablename__ = "actor_role"
 
     id: int | None = Field(default=None, primary_key=True)
-    actor_id: str = Field(foreign_key="actor.id", index=True)
+    actor_id: str = Field(foreign_key="actor.id", sa_type=slug_type(), index=True)
     position: int
     title: str
-    organization_id: str | None = Field(default=None, foreign_key="actor.id")
+    organization_id: str | None = Field(default=None, foreign_key="actor.id", sa_type=slug_type())
 
 
 class Relation(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=3 * SLUG_LENGTH)
-    subject_id: str = Field(foreign_key="actor.id", index=True)
+    id: str = Field(primary_key=True, sa_type=slug_type(3 * SLUG_LENGTH))
+    subject_id: str = Field(foreign_key="actor.id", sa_type=slug_type(), index=True)
     predicate: str
-    object_id: str = Field(foreign_key="actor.id", index=True)
+    object_id: str = Field(foreign_key="actor.id", sa_type=slug_type(), index=True)
 
 
 class Location(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    id: str = Field(primary_key=True, sa_type=slug_type())
     name: str
     kind: str = Field(index=True)
-    parent_id: str | None = Field(default=None, foreign_key="location.id", index=True)
+    parent_id: str | None = Field(
+        default=None, foreign_key="location.id", sa_type=slug_type(), index=True
+    )
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     latitude: float | None = None
     longitude: float | None = None
@@ -89,7 +102,7 @@ class Location(SQLModel, table=True):
 class Event(SQLModel, table=True):
     __table_args__ = (Index("ix_event_sort", "sort_missing", "sort_date", "id"),)
 
-    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    id: str = Field(primary_key=True, sa_type=slug_type())
     title: str
     summary: str | None = None
     type: str = Field(index=True)
@@ -109,8 +122,8 @@ class Event(SQLModel, table=True):
 class EventActor(SQLModel, table=True):
     __tablename__ = "event_actor"
 
-    event_id: str = Field(foreign_key="event.id", primary_key=True)
-    actor_id: str = Field(foreign_key="actor.id", primary_key=True, index=True)
+    event_id: str = Field(foreign_key="event.id", sa_type=slug_type(), primary_key=True)
+    actor_id: str = Field(foreign_key="actor.id", sa_type=slug_type(), primary_key=True, index=True)
     role: str = Field(primary_key=True)
     position: int
 
@@ -118,26 +131,32 @@ class EventActor(SQLModel, table=True):
 class EventLocation(SQLModel, table=True):
     __tablename__ = "event_location"
 
-    event_id: str = Field(foreign_key="event.id", primary_key=True)
-    location_id: str = Field(foreign_key="location.id", primary_key=True, index=True)
+    event_id: str = Field(foreign_key="event.id", sa_type=slug_type(), primary_key=True)
+    location_id: str = Field(
+        foreign_key="location.id", sa_type=slug_type(), primary_key=True, index=True
+    )
     position: int
 
 
 class EventArticle(SQLModel, table=True):
     __tablename__ = "event_article"
 
-    event_id: str = Field(foreign_key="event.id", primary_key=True)
-    article_id: str = Field(foreign_key="article.id", primary_key=True, index=True)
+    event_id: str = Field(foreign_key="event.id", sa_type=slug_type(), primary_key=True)
+    article_id: str = Field(
+        foreign_key="article.id", sa_type=slug_type(), primary_key=True, index=True
+    )
 
 
 class Quote(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
-    article_id: str = Field(foreign_key="article.id", index=True)
+    id: str = Field(primary_key=True, sa_type=slug_type())
+    article_id: str = Field(foreign_key="article.id", sa_type=slug_type(), index=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     kind: str
-    speaker_id: str | None = Field(default=None, foreign_key="actor.id", index=True)
+    speaker_id: str | None = Field(
+        default=None, foreign_key="actor.id", sa_type=slug_type(), index=True
+    )
     speaker_text: str | None = None
-    reported_via_id: str | None = Field(default=None, foreign_key="actor.id")
+    reported_via_id: str | None = Field(default=None, foreign_key="actor.id", sa_type=slug_type())
     said_start: date | None = None
     said_end: date | None = None
     said_precision: str | None = None
@@ -149,13 +168,13 @@ class Quote(SQLModel, table=True):
 class QuoteEvent(SQLModel, table=True):
     __tablename__ = "quote_event"
 
-    quote_id: str = Field(foreign_key="quote.id", primary_key=True)
-    event_id: str = Field(foreign_key="event.id", primary_key=True, index=True)
+    quote_id: str = Field(foreign_key="quote.id", sa_type=slug_type(), primary_key=True)
+    event_id: str = Field(foreign_key="event.id", sa_type=slug_type(), primary_key=True, index=True)
     position: int
 
 
 class Discrepancy(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    id: str = Field(primary_key=True, sa_type=slug_type())
     topic: str
     note: str = Field(sa_column=Column(Text, nullable=False))
 
@@ -164,8 +183,8 @@ class DiscrepancyAccount(SQLModel, table=True):
     __tablename__ = "discrepancy_account"
 
     id: int | None = Field(default=None, primary_key=True)
-    discrepancy_id: str = Field(foreign_key="discrepancy.id", index=True)
-    article_id: str = Field(foreign_key="article.id")
+    discrepancy_id: str = Field(foreign_key="discrepancy.id", sa_type=slug_type(), index=True)
+    article_id: str = Field(foreign_key="article.id", sa_type=slug_type())
     position: int
     statement: str = Field(sa_column=Column(Text, nullable=False))
 
@@ -173,16 +192,16 @@ class DiscrepancyAccount(SQLModel, table=True):
 class DiscrepancyEvent(SQLModel, table=True):
     __tablename__ = "discrepancy_event"
 
-    discrepancy_id: str = Field(foreign_key="discrepancy.id", primary_key=True)
-    event_id: str = Field(foreign_key="event.id", primary_key=True)
+    discrepancy_id: str = Field(foreign_key="discrepancy.id", sa_type=slug_type(), primary_key=True)
+    event_id: str = Field(foreign_key="event.id", sa_type=slug_type(), primary_key=True)
     position: int
 
 
 class DiscrepancyActor(SQLModel, table=True):
     __tablename__ = "discrepancy_actor"
 
-    discrepancy_id: str = Field(foreign_key="discrepancy.id", primary_key=True)
-    actor_id: str = Field(foreign_key="actor.id", primary_key=True)
+    discrepancy_id: str = Field(foreign_key="discrepancy.id", sa_type=slug_type(), primary_key=True)
+    actor_id: str = Field(foreign_key="actor.id", sa_type=slug_type(), primary_key=True)
     position: int
 
 
@@ -193,20 +212,20 @@ class Span(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    article_id: str = Field(foreign_key="article.id")
+    article_id: str = Field(foreign_key="article.id", sa_type=slug_type())
     start_offset: int
     end_offset: int
     exact: str = Field(sa_column=Column(Text, nullable=False))
     prefix: str
     suffix: str
     kind: str
-    target_id: str = Field(max_length=3 * SLUG_LENGTH)
+    target_id: str = Field(sa_type=slug_type(3 * SLUG_LENGTH))
     owner_type: str
-    owner_key: str = Field(max_length=3 * SLUG_LENGTH + 20)
+    owner_key: str = Field(sa_type=slug_type(3 * SLUG_LENGTH + 20))
 
 
 class DatasetInfo(SQLModel, table=True):
     __tablename__ = "dataset_info"
 
-    key: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, sa_type=slug_type(64))
     value: str

@@ -74,17 +74,23 @@ class Evidence(BaseModel):
 
 
 class ActorRef(BaseModel):
-    id: str = Field(examples=["hussein-allawi"])
-    name: str = Field(examples=["Hussein Allawi"])
+    """A reference to an actor."""
+
+    id: str = Field(description="Actor id.", examples=["hussein-allawi"])
+    name: str = Field(description="Actor's name.", examples=["Hussein Allawi"])
 
 
 class ActorRefWithKind(ActorRef):
-    kind: ActorKind = Field(examples=["person"])
+    """A reference to an actor, with its kind."""
+
+    kind: ActorKind = Field(description="Kind of actor.", examples=["person"])
 
 
 class LocationRef(BaseModel):
-    id: str = Field(examples=["ain-al-asad-air-base"])
-    name: str = Field(examples=["Ain al-Asad Air Base"])
+    """A reference to a location."""
+
+    id: str = Field(description="Location id.", examples=["ain-al-asad-air-base"])
+    name: str = Field(description="Location's name.", examples=["Ain al-Asad Air Base"])
 
 
 class Page(BaseModel, Generic[T]):
@@ -126,9 +132,11 @@ class ArticleDetail(ArticlePublic):
 
 
 class Annotation(BaseModel):
-    start: int = Field(examples=[2531])
-    end: int = Field(examples=[2545])
-    exact: str = Field(examples=["Hussein Allawi"])
+    """One annotated span of an article."""
+
+    start: int = Field(description="Offset of the first code point.", examples=[3129])
+    end: int = Field(description="Offset after the last code point (exclusive).", examples=[3143])
+    exact: str = Field(description="The text of the span.", examples=["Hussein Allawi"])
     kind: AnnotationKind = Field(description="What the span supports.", examples=["actor"])
     target: str = Field(description="Id of the resource it supports.", examples=["hussein-allawi"])
 
@@ -137,35 +145,58 @@ class Annotation(BaseModel):
 
 
 class ActorPublic(BaseModel):
-    id: str = Field(examples=["hussein-allawi"])
-    name: str = Field(examples=["Hussein Allawi"])
-    kind: ActorKind = Field(examples=["person"])
+    """An actor: a person, state, government body, group, coalition or outlet."""
+
+    id: str = Field(description="Stable slug.", examples=["hussein-allawi"])
+    name: str = Field(description="Canonical name.", examples=["Hussein Allawi"])
+    kind: ActorKind = Field(description="Kind of actor.", examples=["person"])
     aliases: list[str] = Field(
         description="Every surface form the articles use for this actor.",
         examples=[["Hussein Allawi", "Allawi"]],
     )
-    description: str | None = Field(examples=["Adviser to Iraq's Prime Minister."])
+    description: str | None = Field(
+        description="One line on who this is, from the articles.",
+        examples=["Adviser to Iraqi Prime Minister Mohammed Shia al-Sudani."],
+    )
 
 
 class RolePublic(BaseModel):
-    title: str = Field(examples=["advisor to Prime Minister Mohammed Shia al-Sudani"])
-    organization: ActorRef | None
-    evidence: list[Evidence]
+    """A title or role of an actor, as an article states it."""
+
+    title: str = Field(
+        description="The title as stated.",
+        examples=["advisor to Prime Minister Mohammed Shia al-Sudani"],
+    )
+    organization: ActorRef | None = Field(
+        description="The organization the role belongs to, when the article names one."
+    )
+    evidence: list[Evidence] = Field(description="The spans that state the role.")
 
 
 class RelationPublic(BaseModel):
-    id: str = Field(examples=["hussein-allawi--advisor-to--mohammed-shia-al-sudani"])
-    predicate: str = Field(examples=["advisor_to"])
+    """A typed link between two actors."""
+
+    id: str = Field(
+        description="Stable id: subject, predicate and object.",
+        examples=["hussein-allawi--advisor-to--mohammed-shia-al-sudani"],
+    )
+    predicate: str = Field(
+        description="advisor_to, member_of, commander_in, part_of, represents, backed_by, "
+        "led_by, heads, controlled_by, supported, allied_with or opposes.",
+        examples=["advisor_to"],
+    )
     direction: Literal["out", "in"] = Field(
         description="`out`: this actor is the subject (`this predicate other`); `in`: the object."
     )
-    other: ActorRefWithKind
-    evidence: list[Evidence]
+    other: ActorRefWithKind = Field(description="The actor at the other end.")
+    evidence: list[Evidence] = Field(description="The spans that support the relation.")
 
 
 class ActorDetail(ActorPublic):
+    """An actor with its roles, relations and mentions."""
+
     roles: list[RolePublic] = Field(description="Titles and roles as the articles state them.")
-    relations: list[RelationPublic]
+    relations: list[RelationPublic] = Field(description="Relations in both directions, by id.")
     mentions: list[Evidence] = Field(description="Every mention of the actor, in text order.")
 
 
@@ -173,143 +204,190 @@ class ActorDetail(ActorPublic):
 
 
 class LocationPublic(BaseModel):
-    id: str = Field(examples=["ain-al-asad-air-base"])
-    name: str = Field(examples=["Ain al-Asad Air Base"])
-    kind: LocationKind = Field(examples=["military_base"])
-    aliases: list[str] = Field(examples=[["Ain al-Asad"]])
-    parent: LocationRef | None
+    """A place named in the articles."""
+
+    id: str = Field(description="Stable slug.", examples=["ain-al-asad-air-base"])
+    name: str = Field(description="Canonical name.", examples=["Ain al-Asad Air Base"])
+    kind: LocationKind = Field(description="Kind of place.", examples=["military_base"])
+    aliases: list[str] = Field(
+        description="Every surface form the articles use for this place.",
+        examples=[["Ain al-Asad base", "Ain al-Asad airbase"]],
+    )
+    parent: LocationRef | None = Field(description="The place that contains it, if any.")
     latitude: float | None = Field(description="WGS84 latitude, or null.", examples=[33.7856])
     longitude: float | None = Field(description="WGS84 longitude, or null.", examples=[42.4411])
     coordinates_source: str | None = Field(
         description="Where the coordinates come from: they are never in the articles."
     )
-    description: str | None
+    description: str | None = Field(description="One line on the place.")
 
 
 class LocationDetail(LocationPublic):
-    mentions: list[Evidence]
+    """A location with its mentions."""
+
+    mentions: list[Evidence] = Field(description="Every mention of the place, in text order.")
 
 
 # --- events -----------------------------------------------------------------------------------
 
 
 class EventActorPublic(ActorRefWithKind):
-    role: ActorRoleInEvent = Field(examples=["speaker"])
+    """An actor of an event, with its role in it."""
+
+    role: ActorRoleInEvent = Field(
+        description="organizer, participant, speaker, target or subject.", examples=["speaker"]
+    )
 
 
 class EventActorDetail(EventActorPublic):
+    """An actor of an event, with the evidence of its role."""
+
     evidence: list[Evidence] = Field(description="The spans that give the actor this role.")
 
 
 class EventPublic(BaseModel):
-    id: str = Field(examples=["2025-08-18-us-embassy-statement"])
-    title: str = Field(
-        examples=["US Embassy announces the coalition's shift to a bilateral partnership"]
+    """A dated or datable happening, past, reported or planned."""
+
+    id: str = Field(
+        description="Stable slug, starting with the date when there is one.",
+        examples=["2025-08-18-us-embassy-statement"],
     )
-    summary: str | None
-    type: EventType = Field(examples=["statement"])
-    status: EventStatus = Field(description="As the sources report it.", examples=["occurred"])
+    title: str = Field(
+        description="Short neutral title.",
+        examples=["US Embassy statement on the coalition's transition"],
+    )
+    summary: str | None = Field(description="One or two sentences, nothing beyond the articles.")
+    type: EventType = Field(description="Kind of event.", examples=["statement"])
+    status: EventStatus = Field(
+        description="As the sources report it: occurred, ongoing, planned or expected.",
+        examples=["occurred"],
+    )
     date: DateValue | None = Field(description="Null when the articles give no date.")
-    actors: list[EventActorPublic]
-    locations: list[LocationRef]
+    actors: list[EventActorPublic] = Field(description="Who took part, and in what role.")
+    locations: list[LocationRef] = Field(description="Where it happened or is to happen.")
     articles: list[str] = Field(description="Ids of the articles that report the event.")
 
 
 class QuotePublic(BaseModel):
-    id: str = Field(examples=["embassy-not-the-end-of-coalition-work"])
+    """A quotation, verbatim, with who said it and how it reached the article."""
+
+    id: str = Field(description="Stable slug.", examples=["embassy-not-the-end-of-coalition-work"])
     text: str = Field(description="Verbatim, exactly as between the quotation marks.")
-    kind: QuoteKind = Field(examples=["full"])
+    kind: QuoteKind = Field(
+        description="`full` (a whole sentence) or `fragment` (a phrase).", examples=["full"]
+    )
     speaker: ActorRef | None = Field(description="Null when the article names no speaker.")
     speaker_text: str | None = Field(
         description="How the article refers to the speaker.", examples=["the embassy"]
     )
     reported_via: ActorRef | None = Field(description="E.g. the news agency that carried it.")
-    said: DateValue | None
-    article: str = Field(examples=["kurdistan24-coalition-shift"])
-    events: list[str] = Field(examples=[["2025-08-18-us-embassy-statement"]])
+    said: DateValue | None = Field(description="When it was said, when the article tells.")
+    article: str = Field(description="Id of the article.", examples=["kurdistan24-coalition-shift"])
+    events: list[str] = Field(
+        description="Ids of the events it belongs to.",
+        examples=[["2025-08-18-us-embassy-statement"]],
+    )
     evidence: list[Evidence] = Field(description="One span per occurrence in the article.")
 
 
 class EventDetail(EventPublic):
-    actors: list[EventActorDetail]  # type: ignore[assignment]
+    """An event with its evidence, the evidence of each actor's role, and its quotes."""
+
+    actors: list[EventActorDetail] = Field(  # type: ignore[assignment]
+        description="Who took part, in what role, and the spans that say so."
+    )
     evidence: list[Evidence] = Field(description="The sentences that report the event.")
-    quotes: list[QuotePublic]
+    quotes: list[QuotePublic] = Field(description="Quotes attached to the event, by id.")
 
 
 # --- discrepancies ----------------------------------------------------------------------------
 
 
 class AccountPublic(BaseModel):
-    article: str = Field(examples=["bilateral-partnership-report"])
-    statement: str
-    evidence: list[Evidence]
+    """What one article says on a disputed point."""
+
+    article: str = Field(
+        description="Id of the article.", examples=["bilateral-partnership-report"]
+    )
+    statement: str = Field(description="What the article says, paraphrased neutrally.")
+    evidence: list[Evidence] = Field(description="The spans of that article that say it.")
 
 
 class DiscrepancyPublic(BaseModel):
-    id: str = Field(examples=["who-handles-military-details"])
-    topic: str
-    note: str
+    """A point where the articles disagree or frame the story differently."""
+
+    id: str = Field(description="Stable slug.", examples=["who-handles-military-details"])
+    topic: str = Field(description="What the point is about.")
+    note: str = Field(description="What differs, in neutral words.")
     accounts: list[AccountPublic] = Field(description="One account per article.")
-    events: list[str]
-    actors: list[str]
+    events: list[str] = Field(description="Ids of the events concerned.")
+    actors: list[str] = Field(description="Ids of the actors concerned.")
 
 
 # --- pages (named, so that OpenAPI shows clean schema names) ----------------------------------
 
 
 class ArticlePage(Page[ArticlePublic]):
-    pass
+    """A page of articles."""
 
 
 class AnnotationList(BaseModel):
+    """Every annotated span of one article."""
+
     data: list[Annotation] = Field(description="Every span of the article, in text order.")
 
 
 class ActorPage(Page[ActorPublic]):
-    pass
+    """A page of actors."""
 
 
 class LocationPage(Page[LocationPublic]):
-    pass
+    """A page of locations."""
 
 
 class EventPage(Page[EventPublic]):
-    pass
+    """A page of events."""
 
 
 class QuotePage(Page[QuotePublic]):
-    pass
+    """A page of quotes."""
 
 
 class DiscrepancyPage(Page[DiscrepancyPublic]):
-    pass
+    """A page of discrepancies."""
 
 
 # --- service ----------------------------------------------------------------------------------
 
 
 class Counts(BaseModel):
-    articles: int
-    actors: int
-    locations: int
-    events: int
-    quotes: int
-    relations: int
-    discrepancies: int
-    evidence_spans: int
+    """How many of each resource are loaded."""
+
+    articles: int = Field(description="Articles.", examples=[2])
+    actors: int = Field(description="Actors.")
+    locations: int = Field(description="Locations.")
+    events: int = Field(description="Events.")
+    quotes: int = Field(description="Quotes.")
+    relations: int = Field(description="Relations between actors.")
+    discrepancies: int = Field(description="Discrepancies between the articles.")
+    evidence_spans: int = Field(description="Evidence spans of every kind.")
 
 
 class Meta(BaseModel):
+    """What is loaded and which software serves it."""
+
     dataset_version: str | None = Field(
         description="Hash of the loaded annotations and articles; changes when the data does."
     )
-    software_version: str
-    counts: Counts
-    articles: list[ArticlePublic]
+    software_version: str = Field(description="Dossier's version.", examples=["0.1.0"])
+    counts: Counts = Field(description="Counts per resource.")
+    articles: list[ArticlePublic] = Field(description="The source articles.")
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    """The service is alive (or ready)."""
+
+    status: Literal["ok"] = Field(description="Always `ok`.")
 
 
 # --- query parameters -------------------------------------------------------------------------
@@ -397,9 +475,11 @@ class ScopedEventQuery(DatedListQuery):
     """Event filters for the nested lists (`/actors/{id}/events`, ...)."""
 
     q: SearchText = None
-    type: list[EventType] | None = None
-    status: list[EventStatus] | None = None
-    sort: Literal["date", "-date"] = "date"
+    type: list[EventType] | None = Field(default=None, description="One or more event types.")
+    status: list[EventStatus] | None = Field(default=None, description="One or more statuses.")
+    sort: Literal["date", "-date"] = Field(
+        default="date", description="`date` (oldest first) or `-date`; undated events come last."
+    )
 
 
 class QuoteQuery(DatedListQuery):

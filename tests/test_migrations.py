@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -13,8 +13,8 @@ from app.db import alembic_config, upgrade_schema
 from app.models import metadata
 
 
-def test_migrations_match_the_models(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+def test_migrations_match_the_models(new_database: Callable[[], str]) -> None:
+    url = new_database()
     upgrade_schema(url)
     engine = create_engine(url)
     with engine.connect() as connection:
@@ -23,8 +23,10 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_downgrade_removes_every_table_and_upgrade_rebuilds_them(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+def test_downgrade_removes_every_table_and_upgrade_rebuilds_them(
+    new_database: Callable[[], str],
+) -> None:
+    url = new_database()
     upgrade_schema(url)
     command.downgrade(alembic_config(url), "base")
     engine = create_engine(url)

@@ -30,7 +30,12 @@ def list_discrepancies(
 def get_discrepancy(
     session: SessionDep,
     discrepancy_id: Annotated[
-        str, Path(max_length=ID_MAX, examples=["who-handles-military-details"])
+        str,
+        Path(
+            max_length=ID_MAX,
+            description="Discrepancy id.",
+            examples=["who-handles-military-details"],
+        ),
     ],
 ) -> DiscrepancyPublic:
     """One discrepancy with both accounts."""

@@ -36,7 +36,12 @@ def list_quotes(
 def get_quote(
     session: SessionDep,
     quote_id: Annotated[
-        str, Path(max_length=ID_MAX, examples=["embassy-not-the-end-of-coalition-work"])
+        str,
+        Path(
+            max_length=ID_MAX,
+            description="Quote id.",
+            examples=["embassy-not-the-end-of-coalition-work"],
+        ),
     ],
 ) -> QuotePublic:
     """One quote; `evidence` has one span per place the article prints it."""

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
 
-def assert_problem(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert set(body) >= PROBLEM_KEYS
     assert body["status"] == status
     assert "Traceback" not in response.text
