@@ -1,8 +1,10 @@
-"""The ``dossier`` command: serve, migrate, seed."""
+"""The ``dossier`` command: serve, migrate, seed, export, import."""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,11 +13,13 @@ import uvicorn
 from app.db import build_engine, startup_lock, upgrade_schema
 from app.seeding import SeedError, build_seed_plan, is_seeded, seed_database
 from app.settings import Settings
+from app.transfer import TransferError, export_database, import_database
 
 cli = typer.Typer(
     help="Dossier: a provenance-first knowledge API for news stories.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 
 
@@ -95,6 +99,45 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=True,
     )
+
+
+@cli.command("export")
+def export_command(
+    path: Annotated[Path, typer.Argument(help="File to write (NDJSON), or - for standard output.")],
+) -> None:
+    """Write every row of the configured database to an NDJSON file (for `dossier import`)."""
+    engine = build_engine(Settings())
+    try:
+        if str(path) == "-":
+            count = export_database(engine, sys.stdout.buffer)
+        else:
+            with path.open("wb") as out:
+                count = export_database(engine, out)
+    finally:
+        engine.dispose()
+    typer.echo(f"exported {count} rows", err=True)
+
+
+@cli.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="File written by `dossier export`, or - for stdin.")],
+) -> None:
+    """Migrate the configured (empty) database and load an export into it, in one transaction."""
+    settings = Settings()
+    upgrade_schema(settings.database_url)
+    engine = build_engine(settings)
+    try:
+        if str(path) == "-":
+            count = import_database(engine, sys.stdin.buffer)
+        else:
+            with path.open("rb") as source:
+                count = import_database(engine, source)
+    except TransferError as error:
+        typer.echo(f"import refused: {error}; nothing was written", err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"imported {count} rows")
 
 
 def _report(error: SeedError) -> None:
