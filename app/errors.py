@@ -124,7 +124,8 @@ def _validation_problem(request: Request, exc: RequestValidationError) -> JSONRe
     for error in exc.errors():
         loc = [str(part) for part in error.get("loc", ())]
         where = loc[0] if loc else "request"
-        name = ".".join(loc[1:]) or where
+        # ("query", "type", 0) names the parameter `type`: the index only says which repetition.
+        name = loc[1] if len(loc) > 1 else where
         if error.get("type") == "extra_forbidden":
             unknown.append(name)
             reason = "unknown parameter"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import yaml
+
 from app.settings import PROJECT_ROOT, Settings
 
 
@@ -19,3 +21,12 @@ def test_readme_names_the_two_commands() -> None:
     assert "scripts/serve" in readme
     assert "scripts/test" in readme
     assert "scripts/test" in (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_compose_file_sets_only_real_settings() -> None:
+    compose = yaml.safe_load((PROJECT_ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
+    environment = compose["x-dossier-environment"]
+    names = {name.removeprefix("DOSSIER_").lower() for name in environment}
+    assert names <= set(Settings.model_fields)
+    assert environment["DOSSIER_DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert compose["services"]["dossier"]["deploy"]["replicas"] == 2

@@ -104,7 +104,7 @@ def test_evidence_that_is_not_in_the_article_is_refused(broken_seed: Path) -> No
     assert messages == [
         f"annotations/events.yaml:{base + 7}: text not found in article "
         "'kurdistan24-coalition-shift': 'Allawi said nothing of the kind'",
-        f"annotations/events.yaml:{base + 8}: ambiguous: 'Allawi' occurs 4 times in "
+        f"annotations/events.yaml:{base + 8}: ambiguous: 'Allawi' occurs 3 times in "
         "'kurdistan24-coalition-shift'; add a prefix or suffix",
         f"annotations/events.yaml:{base + 9}: unknown article 'no-such-article'",
     ]

@@ -89,7 +89,7 @@ def test_large_responses_are_gzipped_small_ones_are_not(client: TestClient) -> N
         "/v1/articles/kurdistan24-coalition-shift", headers={"Accept-Encoding": "gzip"}
     )
     assert article.headers["content-encoding"] == "gzip"
-    assert article.headers["vary"] == "Accept-Encoding"
+    assert "Accept-Encoding" in article.headers["vary"]
     assert int(article.headers["content-length"]) < len(article.content)
     health = client.get("/health", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in health.headers
