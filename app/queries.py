@@ -743,5 +743,6 @@ def counts(session: Session) -> s.Counts:
 
 
 def ping(session: Session) -> bool:
-    """Whether the database answers a trivial query."""
-    return session.execute(select(true())).scalar() is not None
+    """Whether the database answers a query on the migrated schema (raises if it does not)."""
+    session.execute(select(func.count()).select_from(m.DatasetInfo)).scalar_one()
+    return True

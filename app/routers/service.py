@@ -32,7 +32,7 @@ def health() -> Health:
 
 @router.get("/ready", summary="Readiness", response_model=Health, responses=problem_responses(503))
 def ready(request: Request, session: SessionDep) -> Health | JSONResponse:
-    """Answers 200 only when the database answers a query, 503 otherwise."""
+    """Answers 200 only when the database answers a query on the migrated schema, 503 otherwise."""
     try:
         queries.ping(session)
     except SQLAlchemyError:
