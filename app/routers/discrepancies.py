@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/discrepancies", tags=["discrepancies"])
 
 
 @router.get("", summary="List discrepancies", responses=problem_responses(422))
-def list_discrepancies(
+async def list_discrepancies(
     session: SessionDep,
     request: Request,
     response: Response,
@@ -27,7 +27,7 @@ def list_discrepancies(
 
 
 @router.get("/{discrepancy_id}", summary="Get a discrepancy", responses=problem_responses(404, 422))
-def get_discrepancy(
+async def get_discrepancy(
     session: SessionDep,
     discrepancy_id: Annotated[
         str,

@@ -18,7 +18,7 @@ EventId = Annotated[
 
 
 @router.get("", summary="List events", responses=problem_responses(422))
-def list_events(
+async def list_events(
     session: SessionDep, request: Request, response: Response, query: Annotated[EventQuery, Query()]
 ) -> EventPage:
     """Events matching every filter, by date (`sort=-date` for newest first), ties by id.
@@ -45,7 +45,7 @@ def list_events(
 
 
 @router.get("/{event_id}", summary="Get an event", responses=problem_responses(404, 422))
-def get_event(session: SessionDep, event_id: EventId) -> EventDetail:
+async def get_event(session: SessionDep, event_id: EventId) -> EventDetail:
     """One event with the sentences that report it, the evidence of each actor's role, and its quotes."""
     event = queries.get_event(session, event_id)
     if event is None:
@@ -56,7 +56,7 @@ def get_event(session: SessionDep, event_id: EventId) -> EventDetail:
 @router.get(
     "/{event_id}/quotes", summary="List an event's quotes", responses=problem_responses(404, 422)
 )
-def list_event_quotes(
+async def list_event_quotes(
     session: SessionDep,
     request: Request,
     response: Response,

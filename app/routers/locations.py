@@ -24,7 +24,7 @@ LocationId = Annotated[
 
 
 @router.get("", summary="List locations", responses=problem_responses(422))
-def list_locations(
+async def list_locations(
     session: SessionDep,
     request: Request,
     response: Response,
@@ -44,7 +44,7 @@ def list_locations(
 
 
 @router.get("/{location_id}", summary="Get a location", responses=problem_responses(404, 422))
-def get_location(session: SessionDep, location_id: LocationId) -> LocationDetail:
+async def get_location(session: SessionDep, location_id: LocationId) -> LocationDetail:
     """One location with every mention in the articles."""
     location = queries.get_location(session, location_id)
     if location is None:
@@ -57,7 +57,7 @@ def get_location(session: SessionDep, location_id: LocationId) -> LocationDetail
     summary="List a location's events",
     responses=problem_responses(404, 422),
 )
-def list_location_events(
+async def list_location_events(
     session: SessionDep,
     request: Request,
     response: Response,

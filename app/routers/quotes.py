@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
 
 
 @router.get("", summary="List quotes", responses=problem_responses(422))
-def list_quotes(
+async def list_quotes(
     session: SessionDep, request: Request, response: Response, query: Annotated[QuoteQuery, Query()]
 ) -> QuotePage:
     """Quotes matching every filter, in id order. Date filters apply to when the quote was said."""
@@ -33,7 +33,7 @@ def list_quotes(
 
 
 @router.get("/{quote_id}", summary="Get a quote", responses=problem_responses(404, 422))
-def get_quote(
+async def get_quote(
     session: SessionDep,
     quote_id: Annotated[
         str,

@@ -13,7 +13,7 @@ router = APIRouter(tags=["service"])
 
 
 @router.get("/v1/meta", summary="Describe the loaded dataset")
-def get_meta(session: SessionDep) -> Meta:
+async def get_meta(session: SessionDep) -> Meta:
     """The dataset version (a hash of the loaded data), counts per resource, the articles and
     the software version."""
     return Meta(
@@ -25,13 +25,13 @@ def get_meta(session: SessionDep) -> Meta:
 
 
 @router.get("/health", summary="Liveness")
-def health() -> Health:
+async def health() -> Health:
     """Answers while the process lives; it does not touch the database."""
     return Health(status="ok")
 
 
 @router.get("/ready", summary="Readiness", response_model=Health, responses=problem_responses(503))
-def ready(request: Request, session: SessionDep) -> Health | JSONResponse:
+async def ready(request: Request, session: SessionDep) -> Health | JSONResponse:
     """Answers 200 only when the database answers a query on the migrated schema, 503 otherwise."""
     try:
         queries.ping(session)

@@ -1,0 +1,49 @@
+"""No N+1 queries: a page costs the same handful of SQL statements whatever its size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+
+@contextmanager
+def counting_statements(client: TestClient) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def statements_for(client: TestClient, url: str) -> int:
+    with counting_statements(client) as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_a_page_of_events_costs_a_fixed_handful_of_statements(client: TestClient) -> None:
+    one = statements_for(client, "/v1/events?limit=1")
+    fifty = statements_for(client, "/v1/events?limit=50")
+    assert fifty == one
+    assert fifty <= 5
+
+
+def test_detail_and_other_lists_cost_a_fixed_handful(client: TestClient) -> None:
+    assert statements_for(client, "/v1/quotes?limit=1") == statements_for(
+        client, "/v1/quotes?limit=50"
+    )
+    assert statements_for(client, "/v1/discrepancies?limit=1") == statements_for(
+        client, "/v1/discrepancies?limit=50"
+    )
+    assert statements_for(client, "/v1/events/2025-08-18-us-embassy-statement") <= 10
+    assert statements_for(client, "/v1/actors/hussein-allawi") <= 6
