@@ -62,14 +62,16 @@ class Evidence(BaseModel):
     """
 
     article: str = Field(description="Id of the article.", examples=["kurdistan24-coalition-shift"])
-    start: int = Field(description="Offset of the first code point.", examples=[2531])
-    end: int = Field(description="Offset after the last code point.", examples=[2545])
+    start: int = Field(description="Offset of the first code point.", examples=[3167])
+    end: int = Field(description="Offset after the last code point.", examples=[3181])
     exact: str = Field(description="The text itself.", examples=["Hussein Allawi"])
     prefix: str = Field(
-        description="Up to 32 code points before the span.", examples=["by Kurdistan24, "]
+        description="Up to 32 code points before the span.",
+        examples=["iously reported by Kurdistan24, "],
     )
     suffix: str = Field(
-        description="Up to 32 code points after the span.", examples=[", an advisor to"]
+        description="Up to 32 code points after the span.",
+        examples=[", an advisor to Prime Minister M"],
     )
 
 
@@ -123,7 +125,7 @@ class ArticlePublic(BaseModel):
     url: str | None = Field(description="Where it was published, when known.", examples=[None])
     language: str = Field(description="BCP 47 language tag.", examples=["en"])
     sha256: str = Field(description="SHA-256 of the UTF-8 text.")
-    length: int = Field(description="Length of `text` in Unicode code points.", examples=[7642])
+    length: int = Field(description="Length of `text` in Unicode code points.", examples=[7613])
     notes: str | None = Field(description="How the metadata was established.")
 
 
@@ -134,8 +136,8 @@ class ArticleDetail(ArticlePublic):
 class Annotation(BaseModel):
     """One annotated span of an article."""
 
-    start: int = Field(description="Offset of the first code point.", examples=[3129])
-    end: int = Field(description="Offset after the last code point (exclusive).", examples=[3143])
+    start: int = Field(description="Offset of the first code point.", examples=[3167])
+    end: int = Field(description="Offset after the last code point (exclusive).", examples=[3181])
     exact: str = Field(description="The text of the span.", examples=["Hussein Allawi"])
     kind: AnnotationKind = Field(description="What the span supports.", examples=["actor"])
     target: str = Field(description="Id of the resource it supports.", examples=["hussein-allawi"])
@@ -156,7 +158,9 @@ class ActorPublic(BaseModel):
     )
     description: str | None = Field(
         description="One line on who this is, from the articles.",
-        examples=["Adviser to Iraqi Prime Minister Mohammed Shia al-Sudani."],
+        examples=[
+            'Adviser to Iraqi Prime Minister Mohammed Shia al-Sudani (so titled in the Kurdistan24 article; the other article calls him only "Adviser").'
+        ],
     )
 
 
@@ -254,7 +258,9 @@ class EventPublic(BaseModel):
     )
     title: str = Field(
         description="Short neutral title.",
-        examples=["US Embassy statement on the coalition's transition"],
+        examples=[
+            "US Embassy in Baghdad announces the coalition's shift to a bilateral security partnership"
+        ],
     )
     summary: str | None = Field(description="One or two sentences, nothing beyond the articles.")
     type: EventType = Field(description="Kind of event.", examples=["statement"])

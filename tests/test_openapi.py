@@ -61,3 +61,29 @@ def test_every_query_parameter_is_described(client: TestClient) -> None:
 def test_docs_and_redoc_are_served(client: TestClient) -> None:
     assert "swagger-ui" in client.get("/docs").text
     assert "redoc" in client.get("/redoc").text
+
+
+def test_every_path_example_names_a_real_resource(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    checked = 0
+    for path, _method, operation in operations(schema):
+        parameters = [p for p in operation.get("parameters", []) if p["in"] == "path"]
+        if not parameters:
+            continue
+        url = path
+        for parameter in parameters:
+            example = parameter["schema"].get("examples", [None])[0] or parameter.get("example")
+            assert example, (path, parameter["name"])
+            url = url.replace("{" + parameter["name"] + "}", example)
+        assert client.get(url).status_code == 200, url
+        checked += 1
+    assert checked == 11
+
+
+def test_evidence_example_is_true_of_the_article(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["Evidence"]["properties"]
+    text = client.get("/v1/articles/" + schema["article"]["examples"][0]).json()["text"]
+    start, end = schema["start"]["examples"][0], schema["end"]["examples"][0]
+    assert text[start:end] == schema["exact"]["examples"][0]
+    assert text[:start].endswith(schema["prefix"]["examples"][0])
+    assert text[end:].startswith(schema["suffix"]["examples"][0])
