@@ -75,6 +75,17 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+# Engine-specific full-text objects live in the migrations only, not in the models.
+ENGINE_SPECIFIC_NAMES = ("search_fts", "body_tsv", "ix_search_document_body_tsv")
+
+
+def include_object(
+    obj: object, name: str | None, kind: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic filter: leave the engine-specific full-text objects out of model comparisons."""
+    return not (name or "").startswith(ENGINE_SPECIFIC_NAMES)
+
+
 def alembic_config(database_url: str) -> Any:
     """An Alembic configuration for this project's ``migrations/``, aimed at ``database_url``."""
     from alembic.config import Config

@@ -80,6 +80,35 @@ class InvalidParameter(DossierError):
         )
 
 
+class UnknownParameters(DossierError):
+    """The request names query parameters the route does not take."""
+
+    status = 422
+    title = "Invalid parameter"
+    slug = "invalid-parameter"
+
+    def __init__(self, unknown: list[str], allowed: list[str]):
+        super().__init__(
+            f"Unknown query parameter(s): {', '.join(unknown)}. "
+            f"Allowed: {', '.join(allowed) if allowed else 'none'}.",
+            errors=[
+                {"name": name, "in": "query", "reason": "unknown parameter", "allowed": allowed}
+                for name in unknown
+            ],
+        )
+
+
+def reject_unknown_query_parameters(request: Request) -> None:
+    """Dependency for every route: a query parameter the route does not declare is an error.
+
+    A typo (`?actr=...`) would otherwise be silently ignored and return unfiltered data.
+    """
+    allowed = _allowed_query_parameters(request)
+    unknown = sorted({name for name in request.query_params if name not in allowed})
+    if unknown:
+        raise UnknownParameters(unknown, allowed)
+
+
 def problem_response(
     request: Request,
     *,

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -15,8 +15,17 @@ from fastapi.routing import APIRoute
 from app import __version__
 from app.conditional import ConditionalGetMiddleware
 from app.db import build_engine
-from app.errors import PROBLEM_MEDIA_TYPE, add_exception_handlers
-from app.routers import actors, articles, discrepancies, events, locations, quotes, service
+from app.errors import PROBLEM_MEDIA_TYPE, add_exception_handlers, reject_unknown_query_parameters
+from app.routers import (
+    actors,
+    articles,
+    discrepancies,
+    events,
+    locations,
+    quotes,
+    search,
+    service,
+)
 from app.settings import Settings
 
 DESCRIPTION = """
@@ -42,6 +51,7 @@ partnership (August 2025), built by hand from two articles.
 """
 
 TAGS = [
+    {"name": "search", "description": "One ranked search across every resource."},
     {"name": "events", "description": "Dated happenings, past, reported or planned."},
     {"name": "actors", "description": "People, states, government bodies, groups and media."},
     {"name": "locations", "description": "Places, with parents and sourced coordinates."},
@@ -76,9 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        dependencies=[Depends(reject_unknown_query_parameters)],
     )
     app.state.settings = settings
-    for module in (events, actors, locations, quotes, discrepancies, articles, service):
+    for module in (search, events, actors, locations, quotes, discrepancies, articles, service):
         app.include_router(module.router)
     add_exception_handlers(app)
 

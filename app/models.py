@@ -41,7 +41,6 @@ class Actor(SQLModel, table=True):
     kind: str = Field(index=True)
     description: str | None = None
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    search_text: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class Article(SQLModel, table=True):
@@ -64,7 +63,6 @@ class Article(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     length: int
     text: str = Field(sa_column=Column(Text, nullable=False))
-    search_text: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class ActorRole(SQLModel, table=True):
@@ -96,7 +94,6 @@ class Location(SQLModel, table=True):
     longitude: float | None = None
     coordinates_source: str | None = None
     description: str | None = None
-    search_text: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class Event(SQLModel, table=True):
@@ -116,7 +113,6 @@ class Event(SQLModel, table=True):
     # plain index scan.
     sort_missing: bool
     sort_date: date
-    search_text: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class EventActor(SQLModel, table=True):
@@ -162,7 +158,6 @@ class Quote(SQLModel, table=True):
     said_precision: str | None = None
     said_text: str | None = None
     said_basis: str | None = None
-    search_text: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class QuoteEvent(SQLModel, table=True):
@@ -222,6 +217,26 @@ class Span(SQLModel, table=True):
     target_id: str = Field(sa_type=slug_type(3 * SLUG_LENGTH))
     owner_type: str
     owner_key: str = Field(sa_type=slug_type(3 * SLUG_LENGTH + 20))
+
+
+class SearchDocument(SQLModel, table=True):
+    """One searchable resource: what it is called, and its text folded for matching.
+
+    The full-text index over ``body`` is engine-specific and lives in the migrations only: an
+    FTS5 table kept in sync by triggers on SQLite, a generated ``tsvector`` column with a GIN
+    index on PostgreSQL. Either way it changes in the transaction that changes the rows.
+    """
+
+    __tablename__ = "search_document"
+    __table_args__ = (Index("ix_search_document_target", "type", "target_id", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    type: str = Field(sa_type=slug_type(16))
+    target_id: str = Field(sa_type=slug_type())
+    label: str = Field(sa_column=Column(Text, nullable=False))
+    names_folded: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    content: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class DatasetInfo(SQLModel, table=True):

@@ -12,15 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app import models as m
 from app import schemas as s
+from app import search
 from app.errors import InvalidParameter
 from app.pagination import decode_cursor, encode_cursor
-from app.seeding import fold_for_search
 
 RowT = TypeVar("RowT")
 
@@ -28,17 +28,12 @@ RowT = TypeVar("RowT")
 # --- shared helpers ---------------------------------------------------------------------------
 
 
-def _matches_words(column: Any, q: str | None) -> ColumnElement[bool]:
-    """Every word of ``q`` must start a word of the (folded, space-padded) search column."""
-    words = fold_for_search(q).split() if q else []
-    conditions = [
-        column.like(
-            "% " + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
-            escape="\\",
-        )
-        for word in words
-    ]
-    return and_(true(), *conditions)
+def _matches_q(
+    session: Session, resource_type: str, id_column: Any, q: str | None
+) -> ColumnElement[bool]:
+    """Items of one type whose search document matches ``q`` (every item when q is None)."""
+    matched = search.matching_ids(session.get_bind().dialect, resource_type, q)
+    return true() if matched is None else cast(ColumnElement[bool], id_column.in_(matched))
 
 
 def _overlaps(start: Any, end: Any, period: tuple[date | None, date | None]) -> ColumnElement[bool]:
@@ -229,7 +224,7 @@ def list_actors(
         session.execute(
             select(m.Actor)
             .where(
-                _matches_words(col(m.Actor.search_text), q),
+                _matches_q(session, "actor", col(m.Actor.id), q),
                 col(m.Actor.kind).in_(kinds) if kinds else true(),
                 _after_id(col(m.Actor.id), cursor, "actors"),
             )
@@ -325,7 +320,7 @@ def list_locations(
         select(m.Location, col(parent.name))
         .outerjoin(parent, col(parent.id) == col(m.Location.parent_id))
         .where(
-            _matches_words(col(m.Location.search_text), q),
+            _matches_q(session, "location", col(m.Location.id), q),
             col(m.Location.kind).in_(kinds) if kinds else true(),
             _after_id(col(m.Location.id), cursor, "locations"),
         )
@@ -397,7 +392,7 @@ def list_events(
     descending = sort == "-date"
     ordering = "events:" + sort
     conditions: list[ColumnElement[bool]] = [
-        _matches_words(col(m.Event.search_text), q),
+        _matches_q(session, "event", col(m.Event.id), q),
         _overlaps(col(m.Event.date_start), col(m.Event.date_end), period),
     ]
     if types:
@@ -557,7 +552,7 @@ def list_quotes(
 ) -> tuple[list[s.QuotePublic], str | None]:
     """Quotes matching every filter, in id order."""
     conditions: list[ColumnElement[bool]] = [
-        _matches_words(col(m.Quote.search_text), q),
+        _matches_q(session, "quote", col(m.Quote.id), q),
         _overlaps(col(m.Quote.said_start), col(m.Quote.said_end), period),
         _after_id(col(m.Quote.id), cursor, "quotes"),
     ]
@@ -746,3 +741,55 @@ def ping(session: Session) -> bool:
     """Whether the database answers a query on the migrated schema (raises if it does not)."""
     session.execute(select(func.count()).select_from(m.DatasetInfo)).scalar_one()
     return True
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+def search_everything(
+    session: Session,
+    *,
+    q: str,
+    types: Sequence[str],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[s.SearchResult], str | None]:
+    """Ranked matches across resources: best tier first, then by type and id."""
+    terms = search.parse_query(q)
+    tier = search.relevance(terms, q).label("tier")
+    type_rank = case(
+        *((col(m.SearchDocument.type) == name, rank) for rank, name in enumerate(s.SEARCH_TYPES)),
+        else_=len(s.SEARCH_TYPES),
+    ).label("type_rank")
+    statement = (
+        select(m.SearchDocument, tier, type_rank)
+        .where(search.matching_documents(session.get_bind().dialect, terms))
+        .where(col(m.SearchDocument.type).in_(types))
+    )
+    ordering = "search"
+    if cursor is not None:
+        last_tier, last_rank, last_id = decode_cursor(cursor, ordering, 3)
+        statement = statement.where(
+            or_(
+                tier < int(last_tier),
+                and_(
+                    tier == int(last_tier),
+                    tuple_(type_rank, col(m.SearchDocument.target_id))
+                    > tuple_(int(last_rank), str(last_id)),
+                ),
+            )
+        )
+    rows = session.execute(
+        statement.order_by(tier.desc(), type_rank, col(m.SearchDocument.target_id)).limit(limit + 1)
+    ).all()
+    page, next_cursor = _page(rows, limit, ordering, lambda r: [r[1], r[2], r[0].target_id])
+    return [
+        s.SearchResult(
+            type=document.type,
+            id=document.target_id,
+            label=document.label,
+            snippet=search.snippet(document.content, terms),
+            score=search.SCORES[row_tier],
+        )
+        for document, row_tier, _ in page
+    ], next_cursor

@@ -29,6 +29,7 @@ AnnotationKind = Literal["actor", "location", "event", "quote", "relation", "dis
 Precision = Literal["day", "month", "year"]
 
 ID_MAX = 200
+SEARCH_TYPES = ("event", "actor", "location", "quote", "article")
 Q_MAX = 200
 
 
@@ -363,6 +364,32 @@ class DiscrepancyPage(Page[DiscrepancyPublic]):
     """A page of discrepancies."""
 
 
+# --- search -----------------------------------------------------------------------------------
+
+SearchType = Literal["event", "actor", "location", "quote", "article"]
+
+
+class SearchResult(BaseModel):
+    """One match of a search across resources."""
+
+    type: SearchType = Field(description="Kind of resource.", examples=["actor"])
+    id: str = Field(description="Id of the resource.", examples=["mohammed-shia-al-sudani"])
+    label: str = Field(description="Its name, title or text.", examples=["Mohammed Shia al-Sudani"])
+    snippet: str = Field(
+        description="HTML-escaped excerpt around the first match, matched words in `<mark>`.",
+        examples=["Mohammed Shia al-<mark>Sudani</mark>"],
+    )
+    score: float = Field(
+        description="Relevance: 1.0 the name is the query, 0.75 every word is in the name or "
+        "title, 0.5 the words are in the text.",
+        examples=[0.75],
+    )
+
+
+class SearchPage(Page[SearchResult]):
+    """A page of search results, best first."""
+
+
 # --- service ----------------------------------------------------------------------------------
 
 
@@ -501,6 +528,35 @@ class ScopedQuoteQuery(DatedListQuery):
 
 class DiscrepancyQuery(ListQuery):
     pass
+
+
+class SearchQuery(ListQuery):
+    q: str = Field(
+        min_length=1,
+        max_length=Q_MAX,
+        description='Words (prefixes match: "withdr"), hyphenated words ("al-Asad") and '
+        '"quoted phrases"; all must match. Case, accents and punctuation are ignored.',
+        examples=["Sudani"],
+    )
+    types: list[str] | None = Field(
+        default=None,
+        description="Resource types to search, comma-separated or repeated "
+        "(event, actor, location, quote, article). Default: all.",
+        examples=["event,actor"],
+    )
+
+    def type_list(self) -> list[str]:
+        """The requested types, validated; every type when none were given."""
+        if not self.types:
+            return list(SEARCH_TYPES)
+        requested = [t.strip() for value in self.types for t in value.split(",") if t.strip()]
+        unknown = sorted(set(requested) - set(SEARCH_TYPES))
+        if unknown or not requested:
+            raise InvalidParameter(
+                "types",
+                f"unknown type(s) {', '.join(unknown) or '(none)'}; use {', '.join(SEARCH_TYPES)}",
+            )
+        return list(dict.fromkeys(requested))
 
 
 def slug_is_valid(value: str) -> bool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from app import models
+from app.search import fold_all, folded_names
 
 ActorKind = Literal[
     "person",
@@ -324,20 +324,12 @@ TABLE_ORDER: tuple[type[SQLModel], ...] = (
     models.DiscrepancyEvent,
     models.DiscrepancyActor,
     models.Span,
+    models.SearchDocument,
     models.DatasetInfo,
 )
 
 
 # --- text helpers -----------------------------------------------------------------------------
-
-
-def fold_for_search(*parts: str | None) -> str:
-    """Lowercase, strip accents, turn punctuation into spaces; padded so ``' word'`` finds prefixes."""
-    text = " ".join(p for p in parts if p)
-    decomposed = unicodedata.normalize("NFKD", text)
-    no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    words = re.sub(r"[^\w]+", " ", no_marks.casefold()).split()
-    return " " + " ".join(words) + " "
 
 
 def period_of(value: str) -> tuple[date, date, str]:
@@ -386,6 +378,7 @@ class _PlanBuilder:
         self.problems: list[SeedProblem] = []
         self.articles: dict[str, _ArticleText] = {}
         self.actor_ids: set[str] = set()
+        self.actor_names: dict[str, str] = {}
         self.location_ids: set[str] = set()
         self.event_ids: set[str] = set()
         self.digest = hashlib.sha256()
@@ -522,6 +515,25 @@ class _PlanBuilder:
                 resolved.append((span.article, start, start + len(span.exact)))
         return resolved
 
+    def _index(
+        self,
+        kind: str,
+        target_id: str,
+        label: str,
+        parts: list[str | None],
+        aliases: Sequence[str] = (),
+    ) -> None:
+        """Add the resource to the search index (written with the rows, in one transaction)."""
+        self.plan.add(
+            models.SearchDocument,
+            type=kind,
+            target_id=target_id,
+            label=label,
+            names_folded=folded_names(label, *aliases),
+            body=fold_all(*parts),
+            content=" — ".join(dict.fromkeys(p for p in parts if p)),
+        )
+
     def _add_span(
         self,
         article_id: str,
@@ -555,6 +567,7 @@ class _PlanBuilder:
         actors = self._records("actors.yaml", ActorRecord)
         for raw, actor in actors:
             self._check_id(raw, actor.id, self.actor_ids, "actor")
+            self.actor_names[actor.id] = actor.name
         locations = self._records("locations.yaml", LocationRecord)
         for raw, location in locations:
             self._check_id(raw, location.id, self.location_ids, "location")
@@ -624,11 +637,13 @@ class _PlanBuilder:
                 length=len(text),
                 text=text,
                 notes=article.notes,
-                search_text=fold_for_search(article.title, article.publisher, text),
                 **self._date(
                     raw.key_lines.get("published", raw.line), article.published, "published"
                 ),
             )
+            first_line = text.strip().split("\n", 1)[0]
+            label = article.title or (first_line[:80] + "…" if len(first_line) > 80 else first_line)
+            self._index("article", article.id, label, [article.title, article.publisher, text])
 
     def _check_aliases(self, raw: LineDict, aliases: Iterable[str]) -> None:
         for alias in aliases:
@@ -648,7 +663,13 @@ class _PlanBuilder:
                 kind=actor.kind,
                 description=actor.description,
                 aliases=_unique([*actor.aliases, *actor.contextual_aliases]),
-                search_text=fold_for_search(actor.name, *actor.aliases, *actor.contextual_aliases),
+            )
+            self._index(
+                "actor",
+                actor.id,
+                actor.name,
+                [actor.name, *actor.aliases, *actor.contextual_aliases],
+                aliases=[*actor.aliases, *actor.contextual_aliases],
             )
             for position, (raw_role, role) in enumerate(
                 zip(raw.get("roles") or [], actor.roles, strict=False)
@@ -733,9 +754,13 @@ class _PlanBuilder:
                 longitude=location.longitude,
                 coordinates_source=location.coordinates_source,
                 description=location.description,
-                search_text=fold_for_search(
-                    location.name, *location.aliases, *location.contextual_aliases
-                ),
+            )
+            self._index(
+                "location",
+                location.id,
+                location.name,
+                [location.name, *location.aliases, *location.contextual_aliases],
+                aliases=[*location.aliases, *location.contextual_aliases],
             )
 
     def _mentions(
@@ -801,10 +826,13 @@ class _PlanBuilder:
                 status=event.status,
                 sort_missing=event.date is None,
                 sort_date=dates["date_start"] or date(1, 1, 1),
-                search_text=fold_for_search(
-                    event.title, event.summary, event.date.text if event.date else None
-                ),
                 **dates,
+            )
+            self._index(
+                "event",
+                event.id,
+                event.title,
+                [event.title, event.summary, event.date.text if event.date else None],
             )
             for position, location_id in enumerate(_unique(event.locations)):
                 self._check_ref(
@@ -893,8 +921,13 @@ class _PlanBuilder:
                 speaker_id=quote.speaker,
                 speaker_text=quote.speaker_text,
                 reported_via_id=quote.reported_via,
-                search_text=fold_for_search(quote.text, quote.speaker_text),
                 **self._date(raw.key_lines.get("said", raw.line), quote.said, "said"),
+            )
+            self._index(
+                "quote",
+                quote.id,
+                quote.text,
+                [quote.text, quote.speaker_text, self.actor_names.get(quote.speaker or "")],
             )
             for start in starts:
                 self._add_span(

@@ -7,7 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from app.db import build_engine
+from app.db import build_engine, include_object
 from app.models import metadata
 from app.settings import Settings
 
@@ -17,9 +17,14 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 
 def _configure(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # Batch migrations rebuild tables; with foreign keys on, dropping a referenced table fails.
+        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        connection.commit()  # end the implicit transaction, so that Alembic owns its own
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_object=include_object,
         # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,

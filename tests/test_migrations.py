@@ -7,9 +7,9 @@ from collections.abc import Callable
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
-from app.db import alembic_config, upgrade_schema
+from app.db import alembic_config, include_object, upgrade_schema
 from app.models import metadata
 
 
@@ -18,7 +18,9 @@ def test_migrations_match_the_models(new_database: Callable[[], str]) -> None:
     upgrade_schema(url)
     engine = create_engine(url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         assert compare_metadata(context, metadata) == []
     engine.dispose()
 
@@ -34,5 +36,28 @@ def test_downgrade_removes_every_table_and_upgrade_rebuilds_them(
     engine.dispose()
     upgrade_schema(url)
     engine = create_engine(url)
-    assert set(inspect(engine).get_table_names()) == set(metadata.tables) | {"alembic_version"}
+    tables = {
+        name for name in inspect(engine).get_table_names() if not name.startswith("search_fts")
+    }
+    assert tables == set(metadata.tables) | {"alembic_version"}
     engine.dispose()
+
+
+def test_upgrading_a_database_with_data_keeps_it(new_database: Callable[[], str]) -> None:
+    url = new_database()
+    command.upgrade(alembic_config(url), "0001")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO actor (id, name, kind, description, aliases, search_text) "
+                "VALUES ('isis', 'ISIS', 'armed_group', NULL, '[\"ISIS\"]', ' isis ')"
+            )
+        )
+    engine.dispose()
+    upgrade_schema(url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, name, kind FROM actor")).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("isis", "ISIS", "armed_group")]

@@ -1,0 +1,168 @@
+"""Full-text search machinery shared by ``/v1/search`` and the ``q`` filter of every list.
+
+What is here: parsing what a user types into terms, the match condition for each engine (FTS5 on
+SQLite, ``tsvector`` on PostgreSQL, both over the same accent- and case-folded text), the relevance
+tiers, and snippets with the matched words marked. The SQL statements that use them live in
+``queries.py``.
+
+Query syntax: words match the start of words (``withdr`` finds "withdrawal"); a hyphenated or
+dotted word is a phrase (``al-Asad`` = ``al Asad`` as adjacent words); ``"quoted words"`` must
+appear together, exactly. Every term must match. Case, accents and punctuation are ignored.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    and_,
+    case,
+    func,
+    literal_column,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.engine import Dialect
+from sqlmodel import col
+
+from app.errors import InvalidParameter
+from app.models import SearchDocument
+
+SNIPPET_WORDS = 24
+
+
+def fold(value: str) -> str:
+    """Lowercase, without accents, punctuation turned into single spaces."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w]+", " ", no_marks.casefold()).replace("_", " ").split())
+
+
+def fold_all(*parts: str | None) -> str:
+    """The folded text of several fields, for the search index."""
+    return fold(" ".join(p for p in parts if p))
+
+
+@dataclass(frozen=True)
+class Term:
+    """Words that must appear in this order, adjacent; ``prefix``: the last may be cut short."""
+
+    words: tuple[str, ...]
+    prefix: bool
+
+
+def parse_query(q: str) -> list[Term]:
+    """Split a user's query into terms; raise 422 when nothing searchable is left."""
+    terms: list[Term] = []
+    for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', q):
+        words = tuple(fold(quoted or bare).split())
+        if words:
+            terms.append(Term(words, prefix=not quoted))
+    if not terms:
+        raise InvalidParameter("q", "contains no searchable words")
+    return terms
+
+
+def _fts5_expression(terms: list[Term]) -> str:
+    # Terms hold only word characters (see fold), so wrapping them in quotes is safe.
+    return " AND ".join(f'"{" ".join(t.words)}"' + ("*" if t.prefix else "") for t in terms)
+
+
+def _tsquery_expression(terms: list[Term]) -> str:
+    parts = []
+    for term in terms:
+        words = list(term.words)
+        if term.prefix:
+            words[-1] += ":*"
+        parts.append("(" + " <-> ".join(words) + ")")
+    return " & ".join(parts)
+
+
+def matching_documents(dialect: Dialect, terms: list[Term]) -> ColumnElement[bool]:
+    """Condition on ``search_document`` rows whose body matches every term."""
+    if dialect.name == "postgresql":
+        tsquery = func.to_tsquery("simple", _tsquery_expression(terms))
+        return literal_column("search_document.body_tsv").op("@@", return_type=Boolean)(tsquery)
+    matched_rows = (
+        text("SELECT rowid FROM search_fts WHERE search_fts MATCH :fts_query")
+        .bindparams(fts_query=_fts5_expression(terms))
+        .columns(rowid=Integer)
+    )
+    return col(SearchDocument.id).in_(matched_rows)
+
+
+def matching_ids(dialect: Dialect, resource_type: str, q: str | None) -> Any:
+    """A subquery of the ids of one resource type matching ``q`` (None when there is no q)."""
+    if q is None:
+        return None
+    return (
+        select(col(SearchDocument.target_id))
+        .where(col(SearchDocument.type) == resource_type)
+        .where(matching_documents(dialect, parse_query(q)))
+    )
+
+
+def folded_names(*names: str) -> str:
+    """A resource's folded name and aliases as `` | name | alias | `` for relevance tiers."""
+    return " | " + " | ".join(dict.fromkeys(fold(n) for n in names if fold(n))) + " | "
+
+
+def relevance(terms: list[Term], q: str) -> ColumnElement[int]:
+    """Relevance tier: 3 the name or an alias is the query, 2 every term is in the name or an
+    alias (title for events, text for quotes), 1 the terms are only in the text."""
+    names = col(SearchDocument.names_folded)
+    in_names = and_(
+        true(),
+        *(names.like("% " + " ".join(t.words) + ("%" if t.prefix else " %")) for t in terms),
+    )
+    return case(
+        (names.like("% | " + fold(q) + " | %"), 3),
+        (in_names, 2),
+        else_=1,
+    )
+
+
+SCORES = {3: 1.0, 2: 0.75, 1: 0.5}
+
+
+def snippet(content: str, terms: list[Term], words: int = SNIPPET_WORDS) -> str:
+    """A short excerpt around the first match, HTML-escaped, matched words in ``<mark>``."""
+    tokens = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"\w+", content)]
+    marked: set[int] = set()
+    for term in terms:
+        size = len(term.words)
+        for i in range(len(tokens) - size + 1):
+            window = [tokens[i + k][2] for k in range(size)]
+            exact = window[:-1] == list(term.words[:-1])
+            last = window[-1]
+            if exact and (
+                last.startswith(term.words[-1]) if term.prefix else last == term.words[-1]
+            ):
+                marked.update(range(i, i + size))
+    if not tokens:
+        return html.escape(content, quote=False)
+    first = min(marked) if marked else 0
+    begin = max(0, first - words // 3)
+    end = min(len(tokens), begin + words)
+    pieces = []
+    cursor = tokens[begin][0]
+    for index in range(begin, end):
+        start, stop, _ = tokens[index]
+        pieces.append(html.escape(content[cursor:start], quote=False))
+        word = html.escape(content[start:stop], quote=False)
+        pieces.append(f"<mark>{word}</mark>" if index in marked else word)
+        cursor = stop
+    excerpt = "".join(pieces)
+    if begin > 0:
+        excerpt = "…" + excerpt
+    if end < len(tokens):
+        excerpt += "…"
+    return excerpt
