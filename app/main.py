@@ -22,9 +22,11 @@ from app.routers import (
     discrepancies,
     events,
     locations,
+    network,
     quotes,
     search,
     service,
+    timeline,
 )
 from app.settings import Settings
 
@@ -53,6 +55,8 @@ partnership (August 2025), built by hand from two articles.
 TAGS = [
     {"name": "search", "description": "One ranked search across every resource."},
     {"name": "events", "description": "Dated happenings, past, reported or planned."},
+    {"name": "timeline", "description": "Events bucketed by date, precision honoured."},
+    {"name": "network", "description": "Actors and their links, for graph views."},
     {"name": "actors", "description": "People, states, government bodies, groups and media."},
     {"name": "locations", "description": "Places, with parents and sourced coordinates."},
     {"name": "quotes", "description": "Quotations, verbatim, with speaker and channel."},
@@ -89,7 +93,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(reject_unknown_query_parameters)],
     )
     app.state.settings = settings
-    for module in (search, events, actors, locations, quotes, discrepancies, articles, service):
+    for module in (
+        search,
+        events,
+        timeline,
+        network,
+        actors,
+        locations,
+        quotes,
+        discrepancies,
+        articles,
+        service,
+    ):
         app.include_router(module.router)
     add_exception_handlers(app)
 

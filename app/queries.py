@@ -12,7 +12,21 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    distinct,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy import cast as cast_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -21,6 +35,7 @@ from app import schemas as s
 from app import search
 from app.errors import InvalidParameter
 from app.pagination import decode_cursor, encode_cursor
+from app.seeding import period_of
 
 RowT = TypeVar("RowT")
 
@@ -238,6 +253,24 @@ def list_actors(
     return [s.ActorPublic(**_actor_public(a)) for a in page], next_cursor
 
 
+def actor_facets(
+    session: Session, names: Sequence[str], *, q: str | None, kinds: Sequence[str] | None
+) -> dict[str, list[s.FacetValue]]:
+    """Counts of matching actors per kind."""
+    facets: dict[str, list[s.FacetValue]] = {}
+    for _name in names:  # the only actor facet is kind
+        statement = (
+            select(col(m.Actor.kind), literal(None), func.count())
+            .where(
+                _matches_q(session, "actor", col(m.Actor.id), q),
+                col(m.Actor.kind).in_(kinds) if kinds else true(),
+            )
+            .group_by(col(m.Actor.kind))
+        )
+        facets["kind"] = _facet(session.execute(statement).all())
+    return facets
+
+
 def actor_exists(session: Session, actor_id: str) -> bool:
     """Whether an actor has this id."""
     return session.get(m.Actor, actor_id) is not None
@@ -374,41 +407,27 @@ def get_location(session: Session, location_id: str) -> s.LocationDetail | None:
 # --- events -----------------------------------------------------------------------------------
 
 
-def list_events(
-    session: Session,
-    *,
-    q: str | None = None,
-    period: tuple[date | None, date | None] = (None, None),
-    types: Sequence[str] | None = None,
-    statuses: Sequence[str] | None = None,
-    actor: str | None = None,
-    location: str | None = None,
-    article: str | None = None,
-    sort: str = "date",
-    limit: int = 50,
-    cursor: str | None = None,
-) -> tuple[list[s.EventPublic], str | None]:
-    """Events matching every filter, by date (undated last), ties by id."""
-    descending = sort == "-date"
-    ordering = "events:" + sort
+def _event_conditions(session: Session, filters: s.EventFilter) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of an event filter (shared by lists, facets, timeline and network)."""
     conditions: list[ColumnElement[bool]] = [
-        _matches_q(session, "event", col(m.Event.id), q),
-        _overlaps(col(m.Event.date_start), col(m.Event.date_end), period),
+        _matches_q(session, "event", col(m.Event.id), filters.q),
+        _overlaps(col(m.Event.date_start), col(m.Event.date_end), filters.period),
     ]
-    if types:
-        conditions.append(col(m.Event.type).in_(types))
-    if statuses:
-        conditions.append(col(m.Event.status).in_(statuses))
-    if actor is not None:
+    if filters.types:
+        conditions.append(col(m.Event.type).in_(filters.types))
+    if filters.statuses:
+        conditions.append(col(m.Event.status).in_(filters.statuses))
+    if filters.actor is not None:
         conditions.append(
             select(col(m.EventActor.event_id))
             .where(
-                col(m.EventActor.event_id) == col(m.Event.id), col(m.EventActor.actor_id) == actor
+                col(m.EventActor.event_id) == col(m.Event.id),
+                col(m.EventActor.actor_id) == filters.actor,
             )
             .exists()
         )
-    if location is not None:
-        subtree = _location_subtree(location)
+    if filters.location is not None:
+        subtree = _location_subtree(filters.location)
         conditions.append(
             select(col(m.EventLocation.event_id))
             .where(
@@ -417,15 +436,34 @@ def list_events(
             )
             .exists()
         )
-    if article is not None:
+    if filters.article is not None:
         conditions.append(
             select(col(m.EventArticle.event_id))
             .where(
                 col(m.EventArticle.event_id) == col(m.Event.id),
-                col(m.EventArticle.article_id) == article,
+                col(m.EventArticle.article_id) == filters.article,
             )
             .exists()
         )
+    return conditions
+
+
+def _matching_event_ids(session: Session, filters: s.EventFilter) -> Any:
+    return select(col(m.Event.id)).where(*_event_conditions(session, filters))
+
+
+def list_events(
+    session: Session,
+    filters: s.EventFilter,
+    *,
+    sort: str = "date",
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[s.EventPublic], str | None]:
+    """Events matching every filter, by date (undated last), ties by id."""
+    descending = sort == "-date"
+    ordering = "events:" + sort
+    conditions = _event_conditions(session, filters)
     if cursor is not None:
         missing, sort_date, last_id = decode_cursor(cursor, ordering, 3)
         try:
@@ -460,6 +498,119 @@ def list_events(
         rows, limit, ordering, lambda e: [e.sort_missing, e.sort_date.isoformat(), e.id]
     )
     return _events_public(session, page), next_cursor
+
+
+def _year_of(column: Any) -> Any:
+    # Dates read back as ISO text on both engines; the year is the first four characters.
+    return func.substr(cast_(column, String(10)), 1, 4)
+
+
+def _facet(rows: Iterable[Any]) -> list[s.FacetValue]:
+    values = [s.FacetValue(value=str(r[0]), label=r[1], count=r[2]) for r in rows]
+    return sorted(values, key=lambda v: (-v.count, v.value))
+
+
+def event_facets(
+    session: Session, filters: s.EventFilter, names: Sequence[str]
+) -> dict[str, list[s.FacetValue]]:
+    """Counts of matching events per type, status, actor, location or start year."""
+    matching = _matching_event_ids(session, filters)
+    event_id = col(m.Event.id)
+    facets: dict[str, list[s.FacetValue]] = {}
+    statement: Any
+    for name in names:
+        if name in ("type", "status"):
+            column = col(m.Event.type) if name == "type" else col(m.Event.status)
+            statement = (
+                select(column, literal(None), func.count())
+                .where(event_id.in_(matching))
+                .group_by(column)
+            )
+        elif name == "year":
+            year = _year_of(col(m.Event.date_start))
+            statement = (
+                select(year, literal(None), func.count())
+                .where(event_id.in_(matching), col(m.Event.date_start).is_not(None))
+                .group_by(year)
+            )
+        elif name == "actor":
+            statement = (
+                select(
+                    col(m.Actor.id),
+                    col(m.Actor.name),
+                    func.count(distinct(col(m.EventActor.event_id))),
+                )
+                .select_from(m.EventActor)
+                .join(m.Actor, col(m.Actor.id) == col(m.EventActor.actor_id))
+                .where(col(m.EventActor.event_id).in_(matching))
+                .group_by(col(m.Actor.id), col(m.Actor.name))
+            )
+        else:
+            statement = (
+                select(
+                    col(m.Location.id),
+                    col(m.Location.name),
+                    func.count(distinct(col(m.EventLocation.event_id))),
+                )
+                .select_from(m.EventLocation)
+                .join(m.Location, col(m.Location.id) == col(m.EventLocation.location_id))
+                .where(col(m.EventLocation.event_id).in_(matching))
+                .group_by(col(m.Location.id), col(m.Location.name))
+            )
+        facets[name] = _facet(session.execute(statement).all())
+    return facets
+
+
+def timeline(
+    session: Session, filters: s.EventFilter, *, bucket: str, events_per_bucket: int
+) -> tuple[list[s.TimelineBucket], int]:
+    """Matching dated events in buckets no finer than each event's own precision.
+
+    Returns the buckets in time order (a coarser bucket before the finer ones that start with
+    it) and the number of matching events left out because they are undated.
+    """
+    finest = {"year": 4, "month": 7, "day": 10}[bucket]
+    key_length = case(
+        (col(m.Event.date_precision) == "year", 4),
+        (col(m.Event.date_precision) == "month", min(7, finest)),
+        else_=finest,
+    )
+    key = func.substr(cast_(col(m.Event.date_start), String(10)), 1, key_length).label("key")
+    matching = _matching_event_ids(session, filters)
+    dated = and_(col(m.Event.id).in_(matching), col(m.Event.date_start).is_not(None))
+    counts = session.execute(
+        select(key, func.count()).where(dated).group_by(key).order_by(key)
+    ).all()
+    rank = (
+        func.row_number()
+        .over(partition_by=key, order_by=(col(m.Event.sort_date), col(m.Event.id)))
+        .label("rank")
+    )
+    ranked = select(key, col(m.Event.id).label("id"), rank).where(dated).subquery()
+    members: dict[str, list[str]] = defaultdict(list)
+    for bucket_key, event_id in session.execute(
+        select(ranked.c.key, ranked.c.id)
+        .where(ranked.c.rank <= events_per_bucket)
+        .order_by(ranked.c.key, ranked.c.rank)
+    ):
+        members[bucket_key].append(event_id)
+    undated = session.execute(
+        select(func.count()).where(col(m.Event.id).in_(matching), col(m.Event.date_start).is_(None))
+    ).scalar_one()
+    buckets = []
+    for bucket_key, count in counts:
+        start, end, precision = period_of(bucket_key)
+        buckets.append(
+            s.TimelineBucket(
+                key=bucket_key,
+                start=start,
+                end=end,
+                precision=precision,
+                count=count,
+                events=members.get(bucket_key, []),
+            )
+        )
+    return buckets, undated
 
 
 def _events_public(session: Session, events: Sequence[m.Event]) -> list[s.EventPublic]:
@@ -539,22 +690,18 @@ def get_event(session: Session, event_id: str) -> s.EventDetail | None:
 # --- quotes -----------------------------------------------------------------------------------
 
 
-def list_quotes(
+def _quote_conditions(
     session: Session,
     *,
-    q: str | None = None,
-    speaker: str | None = None,
-    article: str | None = None,
-    event: str | None = None,
-    period: tuple[date | None, date | None] = (None, None),
-    limit: int = 50,
-    cursor: str | None = None,
-) -> tuple[list[s.QuotePublic], str | None]:
-    """Quotes matching every filter, in id order."""
+    q: str | None,
+    speaker: str | None,
+    article: str | None,
+    event: str | None,
+    period: tuple[date | None, date | None],
+) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         _matches_q(session, "quote", col(m.Quote.id), q),
         _overlaps(col(m.Quote.said_start), col(m.Quote.said_end), period),
-        _after_id(col(m.Quote.id), cursor, "quotes"),
     ]
     if period != (None, None):
         conditions.append(col(m.Quote.said_start).is_not(None))
@@ -570,15 +717,78 @@ def list_quotes(
             )
             .exists()
         )
+    return conditions
+
+
+def list_quotes(
+    session: Session,
+    *,
+    q: str | None = None,
+    speaker: str | None = None,
+    article: str | None = None,
+    event: str | None = None,
+    period: tuple[date | None, date | None] = (None, None),
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[s.QuotePublic], str | None]:
+    """Quotes matching every filter, in id order."""
+    conditions = _quote_conditions(
+        session, q=q, speaker=speaker, article=article, event=event, period=period
+    )
     rows = (
         session.execute(
-            select(m.Quote).where(*conditions).order_by(col(m.Quote.id)).limit(limit + 1)
+            select(m.Quote)
+            .where(*conditions, _after_id(col(m.Quote.id), cursor, "quotes"))
+            .order_by(col(m.Quote.id))
+            .limit(limit + 1)
         )
         .scalars()
         .all()
     )
     page, next_cursor = _page(rows, limit, "quotes", lambda r: [r.id])
     return _quotes_public(session, page), next_cursor
+
+
+def quote_facets(
+    session: Session,
+    names: Sequence[str],
+    *,
+    q: str | None = None,
+    speaker: str | None = None,
+    article: str | None = None,
+    event: str | None = None,
+    period: tuple[date | None, date | None] = (None, None),
+) -> dict[str, list[s.FacetValue]]:
+    """Counts of matching quotes per speaker, article or year said."""
+    conditions = _quote_conditions(
+        session, q=q, speaker=speaker, article=article, event=event, period=period
+    )
+    facets: dict[str, list[s.FacetValue]] = {}
+    statement: Any
+    for name in names:
+        if name == "speaker":
+            statement = (
+                select(col(m.Actor.id), col(m.Actor.name), func.count())
+                .select_from(m.Quote)
+                .join(m.Actor, col(m.Actor.id) == col(m.Quote.speaker_id))
+                .where(*conditions)
+                .group_by(col(m.Actor.id), col(m.Actor.name))
+            )
+        elif name == "article":
+            statement = (
+                select(col(m.Quote.article_id), literal(None), func.count())
+                .where(*conditions)
+                .group_by(col(m.Quote.article_id))
+            )
+        else:
+            year = _year_of(col(m.Quote.said_start))
+            statement = (
+                select(year, literal(None), func.count())
+                .where(*conditions, col(m.Quote.said_start).is_not(None))
+                .group_by(year)
+            )
+        facets[name] = _facet(session.execute(statement).all())
+    return facets
 
 
 def _quotes_public(session: Session, quotes: Sequence[m.Quote]) -> list[s.QuotePublic]:
@@ -741,6 +951,145 @@ def ping(session: Session) -> bool:
     """Whether the database answers a query on the migrated schema (raises if it does not)."""
     session.execute(select(func.count()).select_from(m.DatasetInfo)).scalar_one()
     return True
+
+
+# --- maps and network ------------------------------------------------------------------------
+
+
+def evidence_counts(session: Session, owner_type: str, keys: Sequence[str]) -> dict[str, int]:
+    """Number of evidence spans per owner (one statement)."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(col(m.Span.owner_key), func.count())
+        .where(col(m.Span.owner_type) == owner_type, col(m.Span.owner_key).in_(keys))
+        .group_by(col(m.Span.owner_key))
+    ).all()
+    return dict(rows)
+
+
+def location_points(
+    session: Session, location_ids: Sequence[str]
+) -> dict[str, tuple[float, float]]:
+    """GeoJSON positions (longitude, latitude) of the located places among ``location_ids``."""
+    if not location_ids:
+        return {}
+    rows = session.execute(
+        select(col(m.Location.id), col(m.Location.longitude), col(m.Location.latitude)).where(
+            col(m.Location.id).in_(location_ids), col(m.Location.latitude).is_not(None)
+        )
+    ).all()
+    return {location_id: (longitude, latitude) for location_id, longitude, latitude in rows}
+
+
+def network(session: Session, filters: s.EventFilter, *, kinds: Sequence[str] | None) -> s.Network:
+    """Actors linked by curated relations and by the matching events they share."""
+    keep = col(m.Actor.kind).in_(kinds) if kinds else true()
+    kept_actors = select(col(m.Actor.id)).where(keep)
+    relations = (
+        session.execute(
+            select(m.Relation)
+            .where(
+                col(m.Relation.subject_id).in_(kept_actors),
+                col(m.Relation.object_id).in_(kept_actors),
+            )
+            .order_by(col(m.Relation.id))
+        )
+        .scalars()
+        .all()
+    )
+    relation_evidence = _evidence(session, "relation", [r.id for r in relations])
+    edges = [
+        s.NetworkEdge(
+            id=r.id,
+            source=r.subject_id,
+            target=r.object_id,
+            type="relation",
+            predicate=r.predicate,
+            weight=1,
+            mainstat=1,
+            events=[],
+            evidence=relation_evidence.get(r.id, []),
+        )
+        for r in relations
+    ]
+    matching = _matching_event_ids(session, filters)
+    first, second = aliased(m.EventActor), aliased(m.EventActor)
+    pairs = session.execute(
+        select(col(first.actor_id), col(second.actor_id), col(first.event_id))
+        .join(second, col(second.event_id) == col(first.event_id))
+        .where(
+            col(first.actor_id) < col(second.actor_id),
+            col(first.event_id).in_(matching),
+            col(first.actor_id).in_(kept_actors),
+            col(second.actor_id).in_(kept_actors),
+        )
+        .distinct()
+        .order_by(col(first.actor_id), col(second.actor_id), col(first.event_id))
+    ).all()
+    shared: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for source, target, event_id in pairs:
+        shared[(source, target)].append(event_id)
+    roles = session.execute(
+        select(
+            col(m.EventActor.event_id), col(m.EventActor.actor_id), col(m.EventActor.role)
+        ).where(
+            col(m.EventActor.event_id).in_(matching), col(m.EventActor.actor_id).in_(kept_actors)
+        )
+    ).all()
+    role_keys: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for event_id, actor_id, role in roles:
+        role_keys[(event_id, actor_id)].append(f"{event_id}#{actor_id}#{role}")
+    role_evidence = _evidence(
+        session, "event_actor", [k for keys in role_keys.values() for k in keys]
+    )
+    for (source, target), event_ids in shared.items():
+        evidence = [
+            span
+            for event_id in event_ids
+            for actor_id in (source, target)
+            for key in role_keys[(event_id, actor_id)]
+            for span in role_evidence.get(key, [])
+        ]
+        edges.append(
+            s.NetworkEdge(
+                id=f"{source}--shares-events-with--{target}",
+                source=source,
+                target=target,
+                type="co_event",
+                predicate=None,
+                weight=len(event_ids),
+                mainstat=len(event_ids),
+                events=event_ids,
+                evidence=evidence,
+            )
+        )
+    linked = sorted({e.source for e in edges} | {e.target for e in edges})
+    event_counts = dict(
+        session.execute(
+            select(col(m.EventActor.actor_id), func.count(distinct(col(m.EventActor.event_id))))
+            .where(col(m.EventActor.actor_id).in_(linked), col(m.EventActor.event_id).in_(matching))
+            .group_by(col(m.EventActor.actor_id))
+        ).all()
+    )
+    actors = (
+        session.execute(
+            select(m.Actor).where(col(m.Actor.id).in_(linked)).order_by(col(m.Actor.id))
+        )
+        .scalars()
+        .all()
+    )
+    nodes = [
+        s.NetworkNode(
+            id=a.id,
+            title=a.name,
+            subtitle=a.kind,
+            mainstat=event_counts.get(a.id, 0),
+            kind=a.kind,
+        )
+        for a in actors
+    ]
+    return s.Network(nodes=nodes, edges=edges)
 
 
 # --- search -----------------------------------------------------------------------------------

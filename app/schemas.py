@@ -7,6 +7,7 @@ from the seed data.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Generic, Literal, TypeVar
 
@@ -347,6 +348,8 @@ class AnnotationList(BaseModel):
 class ActorPage(Page[ActorPublic]):
     """A page of actors."""
 
+    facets: Facets = None
+
 
 class LocationPage(Page[LocationPublic]):
     """A page of locations."""
@@ -355,13 +358,114 @@ class LocationPage(Page[LocationPublic]):
 class EventPage(Page[EventPublic]):
     """A page of events."""
 
+    facets: Facets = None
+
 
 class QuotePage(Page[QuotePublic]):
     """A page of quotes."""
 
+    facets: Facets = None
+
 
 class DiscrepancyPage(Page[DiscrepancyPublic]):
     """A page of discrepancies."""
+
+
+# --- facets, timeline, network ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Every event filter of the API, parsed and validated."""
+
+    q: str | None = None
+    period: tuple[date | None, date | None] = (None, None)
+    types: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    actor: str | None = None
+    location: str | None = None
+    article: str | None = None
+
+
+class FacetValue(BaseModel):
+    """How many matching items have one value."""
+
+    value: str = Field(
+        description="The value (an id for actors and locations).", examples=["withdrawal"]
+    )
+    label: str | None = Field(description="The name behind an id, or null.", examples=[None])
+    count: int = Field(description="Matching items with this value.", examples=[2])
+
+
+Facets = Annotated[
+    dict[str, list[FacetValue]] | None,
+    Field(
+        description="Counts per requested facet for the current filters (all pages), most "
+        "frequent first; null unless `facets` was asked for.",
+    ),
+]
+
+
+class TimelineBucket(BaseModel):
+    """Events whose date falls in one period, at no finer precision than the events' own."""
+
+    key: str = Field(description="`YYYY`, `YYYY-MM` or `YYYY-MM-DD`.", examples=["2025-09"])
+    start: date = Field(description="First day of the bucket.", examples=["2025-09-01"])
+    end: date = Field(description="Last day of the bucket.", examples=["2025-09-30"])
+    precision: Precision = Field(description="Precision of the bucket.", examples=["month"])
+    count: int = Field(description="Number of matching events in the bucket.", examples=[2])
+    events: list[str] = Field(
+        description="Ids of the bucket's events by date then id (at most `events_per_bucket`).",
+        examples=[["2025-09-coalition-transition-to-bilateral-partnership"]],
+    )
+
+
+class Timeline(BaseModel):
+    """Matching events bucketed by date."""
+
+    data: list[TimelineBucket] = Field(
+        description="Buckets in time order; a coarser bucket comes before finer ones it contains."
+    )
+    bucket: Literal["year", "month", "day"] = Field(description="The requested bucket size.")
+    undated: int = Field(description="Matching events left out because they have no date.")
+
+
+class NetworkNode(BaseModel):
+    """An actor in the network (fields read by Grafana's node graph and d3)."""
+
+    id: str = Field(description="Actor id.", examples=["hussein-allawi"])
+    title: str = Field(description="Actor's name.", examples=["Hussein Allawi"])
+    subtitle: str = Field(description="Actor's kind.", examples=["person"])
+    mainstat: int = Field(description="Matching events the actor takes part in.", examples=[4])
+    kind: ActorKind = Field(description="Actor's kind.", examples=["person"])
+
+
+class NetworkEdge(BaseModel):
+    """A link between two actors: a curated relation, or events they share."""
+
+    id: str = Field(
+        description="Stable id.", examples=["hussein-allawi--advisor-to--mohammed-shia-al-sudani"]
+    )
+    source: str = Field(description="Actor id (the subject of a relation).")
+    target: str = Field(description="Actor id (the object of a relation).")
+    type: Literal["relation", "co_event"] = Field(
+        description="`relation`: a curated relation; `co_event`: both take part in events."
+    )
+    predicate: str | None = Field(description="The relation's predicate, or null for co_event.")
+    weight: int = Field(description="1 for a relation; the number of shared events otherwise.")
+    mainstat: int = Field(description="Same as `weight` (for Grafana's node graph).")
+    events: list[str] = Field(description="The shared events (co_event edges).")
+    evidence: list[Evidence] = Field(
+        description="The spans that support the edge: the relation's, or each actor's role "
+        "in the shared events."
+    )
+
+
+class Network(BaseModel):
+    """Actors as nodes and their links as edges."""
+
+    nodes: list[NetworkNode] = Field(description="Actors with at least one edge, by id.")
+    edges: list[NetworkEdge] = Field(description="Relations, then co_event edges, by id.")
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -449,11 +553,44 @@ DateFilter = Annotated[
 ]
 
 
+ExportFormat = Literal["json", "csv", "ndjson"]
+MapFormat = Literal["json", "csv", "ndjson", "geojson"]
+FORMAT_DESCRIPTION = "`json` (default, one page), `csv` or `ndjson` (every matching item, streamed)"
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """Values given comma-separated and/or repeated, in order, without duplicates."""
+    return list(
+        dict.fromkeys(v.strip() for value in values or [] for v in value.split(",") if v.strip())
+    )
+
+
+def _facet_names(values: list[str] | None, allowed: tuple[str, ...]) -> list[str]:
+    names = _split(values)
+    unknown = [name for name in names if name not in allowed]
+    if unknown:
+        raise InvalidParameter(
+            "facets", f"unknown facet(s) {', '.join(unknown)}; use {', '.join(allowed)}"
+        )
+    return names
+
+
+FacetsParameter = Annotated[
+    list[str] | None,
+    Field(description="Facets to count, comma-separated or repeated.", max_length=10),
+]
+
+
 class ListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: Limit = 50
     cursor: Cursor = None
+    format: ExportFormat | None = Field(
+        default=None,
+        description=FORMAT_DESCRIPTION + ". Overrides the `Accept` header "
+        "(`text/csv`, `application/x-ndjson`).",
+    )
 
 
 class DatedListQuery(ListQuery):
@@ -480,39 +617,78 @@ class ArticleQuery(ListQuery):
     pass
 
 
+ACTOR_FACETS = ("kind",)
+EVENT_FACETS = ("type", "status", "actor", "location", "year")
+QUOTE_FACETS = ("speaker", "article", "year")
+
+
 class ActorQuery(ListQuery):
     q: SearchText = None
     kind: list[ActorKind] | None = Field(default=None, description="One or more kinds.")
+    facets: FacetsParameter = Field(default=None, description="Facets to count: kind.")
+
+    def facet_names(self) -> list[str]:
+        """The requested facets, validated."""
+        return _facet_names(self.facets, ACTOR_FACETS)
 
 
 class LocationQuery(ListQuery):
     q: SearchText = None
     kind: list[LocationKind] | None = Field(default=None, description="One or more kinds.")
     within: IdFilter = Field(default=None, description="A location id: itself and all inside it.")
-
-
-class EventQuery(DatedListQuery):
-    q: SearchText = None
-    type: list[EventType] | None = Field(default=None, description="One or more event types.")
-    status: list[EventStatus] | None = Field(default=None, description="One or more statuses.")
-    actor: IdFilter = Field(default=None, description="An actor id.")
-    location: IdFilter = Field(default=None, description="A location id (places inside it too).")
-    article: IdFilter = Field(default=None, description="An article id.")
-    sort: Literal["date", "-date"] = Field(
-        default="date",
-        description="`date` (oldest first) or `-date`; ties by id; undated events come last.",
+    format: MapFormat | None = Field(  # type: ignore[assignment]
+        default=None,
+        description=FORMAT_DESCRIPTION
+        + ", or `geojson` (a page as an RFC 7946 FeatureCollection). "
+        "Overrides the `Accept` header.",
     )
 
 
-class ScopedEventQuery(DatedListQuery):
-    """Event filters for the nested lists (`/actors/{id}/events`, ...)."""
+class EventFilterQuery(DatedListQuery):
+    """The event filters, shared by the event lists, the timeline and the maps."""
 
     q: SearchText = None
     type: list[EventType] | None = Field(default=None, description="One or more event types.")
     status: list[EventStatus] | None = Field(default=None, description="One or more statuses.")
+
+    def filters(self, **scope: str) -> EventFilter:
+        """The filters as one value; ``scope`` adds the id of an enclosing resource."""
+        return EventFilter(
+            q=self.q,
+            period=self.period(),
+            types=tuple(self.type or ()),
+            statuses=tuple(self.status or ()),
+            actor=getattr(self, "actor", None) or scope.get("actor"),
+            location=getattr(self, "location", None) or scope.get("location"),
+            article=getattr(self, "article", None) or scope.get("article"),
+        )
+
+
+class ScopedEventQuery(EventFilterQuery):
+    """Event filters for the nested lists (`/actors/{id}/events`, ...)."""
+
     sort: Literal["date", "-date"] = Field(
         default="date", description="`date` (oldest first) or `-date`; undated events come last."
     )
+    format: MapFormat | None = Field(  # type: ignore[assignment]
+        default=None,
+        description=FORMAT_DESCRIPTION
+        + ", or `geojson` (a page as an RFC 7946 FeatureCollection). "
+        "Overrides the `Accept` header.",
+    )
+
+
+class EventQuery(ScopedEventQuery):
+    actor: IdFilter = Field(default=None, description="An actor id.")
+    location: IdFilter = Field(default=None, description="A location id (places inside it too).")
+    article: IdFilter = Field(default=None, description="An article id.")
+    facets: FacetsParameter = Field(
+        default=None, description="Facets to count: type, status, actor, location, year."
+    )
+
+    def facet_names(self) -> list[str]:
+        """The requested facets, validated."""
+        return _facet_names(self.facets, EVENT_FACETS)
 
 
 class QuoteQuery(DatedListQuery):
@@ -520,6 +696,13 @@ class QuoteQuery(DatedListQuery):
     speaker: IdFilter = Field(default=None, description="An actor id.")
     article: IdFilter = Field(default=None, description="An article id.")
     event: IdFilter = Field(default=None, description="An event id.")
+    facets: FacetsParameter = Field(
+        default=None, description="Facets to count: speaker, article, year."
+    )
+
+    def facet_names(self) -> list[str]:
+        """The requested facets, validated."""
+        return _facet_names(self.facets, QUOTE_FACETS)
 
 
 class ScopedQuoteQuery(DatedListQuery):
@@ -528,6 +711,37 @@ class ScopedQuoteQuery(DatedListQuery):
 
 class DiscrepancyQuery(ListQuery):
     pass
+
+
+class TimelineQuery(EventFilterQuery):
+    model_config = ConfigDict(extra="forbid")
+
+    bucket: Literal["year", "month", "day"] = Field(
+        default="year",
+        description="Bucket size. An event is never put in a bucket finer than its own date "
+        "precision: with `day`, an event known only to the month lands in its month's bucket.",
+    )
+    events_per_bucket: int = Field(
+        default=100, ge=0, le=1000, description="At most this many event ids per bucket."
+    )
+    actor: IdFilter = Field(default=None, description="An actor id.")
+    location: IdFilter = Field(default=None, description="A location id (places inside it too).")
+    article: IdFilter = Field(default=None, description="An article id.")
+
+
+class NetworkQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: DateFilter = None
+    date_to: DateFilter = None
+    kind: list[ActorKind] | None = Field(default=None, description="Actor kinds to keep.")
+    type: list[EventType] | None = Field(
+        default=None, description="Event types that make co_event edges."
+    )
+
+    def period(self) -> tuple[date | None, date | None]:
+        """The requested period of the events that make co_event edges."""
+        return DatedListQuery(date_from=self.date_from, date_to=self.date_to).period()
 
 
 class SearchQuery(ListQuery):
@@ -549,7 +763,7 @@ class SearchQuery(ListQuery):
         """The requested types, validated; every type when none were given."""
         if not self.types:
             return list(SEARCH_TYPES)
-        requested = [t.strip() for value in self.types for t in value.split(",") if t.strip()]
+        requested = _split(self.types)
         unknown = sorted(set(requested) - set(SEARCH_TYPES))
         if unknown or not requested:
             raise InvalidParameter(

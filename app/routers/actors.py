@@ -1,17 +1,20 @@
 """``/v1/actors``: people, states, bodies and groups, with roles, relations and mentions."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app import queries
+from app import formats, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
+from app.routers.events import events_answer
+from app.routers.quotes import quotes_answer
 from app.schemas import (
     ID_MAX,
     ActorDetail,
     ActorPage,
+    ActorPublic,
     ActorQuery,
     EventPage,
     QuotePage,
@@ -25,16 +28,41 @@ ActorId = Annotated[
 ]
 
 
-@router.get("", summary="List actors", responses=problem_responses(422))
+@router.get(
+    "",
+    summary="List actors",
+    response_model=ActorPage,
+    responses={**formats.list_responses(), **problem_responses(422)},
+)
 async def list_actors(
     session: SessionDep, request: Request, response: Response, query: Annotated[ActorQuery, Query()]
-) -> ActorPage:
-    """Actors in id order. `q` matches the name or any alias ("Sudani", "INA")."""
+) -> Any:
+    """Actors in id order. `q` matches the name or any alias ("Sudani", "INA");
+    `facets=kind` adds counts over all matching actors."""
+    kind = formats.chosen_format(request, query.format, ("json", "csv", "ndjson"))
+    if kind != "json":
+        return formats.export_response(
+            kind,
+            request.app.state.engine,
+            lambda s, cursor: queries.list_actors(
+                s, q=query.q, kinds=query.kind, limit=formats.EXPORT_PAGE_SIZE, cursor=cursor
+            ),
+            ActorPublic,
+            "actors",
+        )
     items, cursor = queries.list_actors(
         session, q=query.q, kinds=query.kind, limit=query.limit, cursor=query.cursor
     )
     set_next_link(response, request.url, cursor)
-    return ActorPage(data=items, has_more=cursor is not None, next_cursor=cursor)
+    facets = query.facet_names()
+    return ActorPage(
+        data=items,
+        has_more=cursor is not None,
+        next_cursor=cursor,
+        facets=queries.actor_facets(session, facets, q=query.q, kinds=query.kind)
+        if facets
+        else None,
+    )
 
 
 @router.get("/{actor_id}", summary="Get an actor", responses=problem_responses(404, 422))
@@ -47,7 +75,10 @@ async def get_actor(session: SessionDep, actor_id: ActorId) -> ActorDetail:
 
 
 @router.get(
-    "/{actor_id}/events", summary="List an actor's events", responses=problem_responses(404, 422)
+    "/{actor_id}/events",
+    summary="List an actor's events",
+    response_model=EventPage,
+    responses={**formats.list_responses(geojson=True), **problem_responses(404, 422)},
 )
 async def list_actor_events(
     session: SessionDep,
@@ -55,27 +86,18 @@ async def list_actor_events(
     response: Response,
     actor_id: ActorId,
     query: Annotated[ScopedEventQuery, Query()],
-) -> EventPage:
+) -> Any:
     """Events the actor takes part in (any role), by date, undated last."""
     if not queries.actor_exists(session, actor_id):
         raise NotFound("actor", actor_id)
-    items, cursor = queries.list_events(
-        session,
-        actor=actor_id,
-        q=query.q,
-        period=query.period(),
-        types=query.type,
-        statuses=query.status,
-        sort=query.sort,
-        limit=query.limit,
-        cursor=query.cursor,
-    )
-    set_next_link(response, request.url, cursor)
-    return EventPage(data=items, has_more=cursor is not None, next_cursor=cursor)
+    return events_answer(session, request, response, query, query.filters(actor=actor_id))
 
 
 @router.get(
-    "/{actor_id}/quotes", summary="List an actor's quotes", responses=problem_responses(404, 422)
+    "/{actor_id}/quotes",
+    summary="List an actor's quotes",
+    response_model=QuotePage,
+    responses={**formats.list_responses(), **problem_responses(404, 422)},
 )
 async def list_actor_quotes(
     session: SessionDep,
@@ -83,17 +105,8 @@ async def list_actor_quotes(
     response: Response,
     actor_id: ActorId,
     query: Annotated[ScopedQuoteQuery, Query()],
-) -> QuotePage:
+) -> Any:
     """Quotes the actor is named as speaking, in id order."""
     if not queries.actor_exists(session, actor_id):
         raise NotFound("actor", actor_id)
-    items, cursor = queries.list_quotes(
-        session,
-        speaker=actor_id,
-        q=query.q,
-        period=query.period(),
-        limit=query.limit,
-        cursor=query.cursor,
-    )
-    set_next_link(response, request.url, cursor)
-    return QuotePage(data=items, has_more=cursor is not None, next_cursor=cursor)
+    return quotes_answer(session, request, response, query, speaker=actor_id)

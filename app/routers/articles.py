@@ -1,14 +1,21 @@
 """``/v1/articles``: the source articles, their verbatim text and every annotated span."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app import queries
+from app import formats, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
-from app.schemas import ID_MAX, AnnotationList, ArticleDetail, ArticlePage, ArticleQuery
+from app.schemas import (
+    ID_MAX,
+    AnnotationList,
+    ArticleDetail,
+    ArticlePage,
+    ArticlePublic,
+    ArticleQuery,
+)
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 ArticleId = Annotated[
@@ -17,14 +24,30 @@ ArticleId = Annotated[
 ]
 
 
-@router.get("", summary="List articles", responses=problem_responses(422))
+@router.get(
+    "",
+    summary="List articles",
+    response_model=ArticlePage,
+    responses={**formats.list_responses(), **problem_responses(422)},
+)
 async def list_articles(
     session: SessionDep,
     request: Request,
     response: Response,
     query: Annotated[ArticleQuery, Query()],
-) -> ArticlePage:
+) -> Any:
     """The source articles with their metadata (no text), in id order."""
+    kind = formats.chosen_format(request, query.format, ("json", "csv", "ndjson"))
+    if kind != "json":
+        return formats.export_response(
+            kind,
+            request.app.state.engine,
+            lambda s, cursor: queries.list_articles(
+                s, limit=formats.EXPORT_PAGE_SIZE, cursor=cursor
+            ),
+            ArticlePublic,
+            "articles",
+        )
     items, cursor = queries.list_articles(session, limit=query.limit, cursor=query.cursor)
     set_next_link(response, request.url, cursor)
     return ArticlePage(data=items, has_more=cursor is not None, next_cursor=cursor)

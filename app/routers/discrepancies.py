@@ -1,10 +1,10 @@
 """``/v1/discrepancies``: where the two articles disagree or frame the story differently."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app import queries
+from app import formats, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
@@ -13,14 +13,30 @@ from app.schemas import ID_MAX, DiscrepancyPage, DiscrepancyPublic, DiscrepancyQ
 router = APIRouter(prefix="/v1/discrepancies", tags=["discrepancies"])
 
 
-@router.get("", summary="List discrepancies", responses=problem_responses(422))
+@router.get(
+    "",
+    summary="List discrepancies",
+    response_model=DiscrepancyPage,
+    responses={**formats.list_responses(), **problem_responses(422)},
+)
 async def list_discrepancies(
     session: SessionDep,
     request: Request,
     response: Response,
     query: Annotated[DiscrepancyQuery, Query()],
-) -> DiscrepancyPage:
+) -> Any:
     """Discrepancies in id order, each with one account per article and its evidence."""
+    kind = formats.chosen_format(request, query.format, ("json", "csv", "ndjson"))
+    if kind != "json":
+        return formats.export_response(
+            kind,
+            request.app.state.engine,
+            lambda s, cursor: queries.list_discrepancies(
+                s, limit=formats.EXPORT_PAGE_SIZE, cursor=cursor
+            ),
+            DiscrepancyPublic,
+            "discrepancies",
+        )
     items, cursor = queries.list_discrepancies(session, limit=query.limit, cursor=query.cursor)
     set_next_link(response, request.url, cursor)
     return DiscrepancyPage(data=items, has_more=cursor is not None, next_cursor=cursor)

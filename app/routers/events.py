@@ -1,14 +1,26 @@
 """``/v1/events``: dated happenings, past, reported or planned, with actors, places and evidence."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from sqlmodel import Session
 
-from app import queries
+from app import formats, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
-from app.schemas import ID_MAX, EventDetail, EventPage, EventQuery, QuotePage, ScopedQuoteQuery
+from app.routers.quotes import quotes_answer
+from app.schemas import (
+    ID_MAX,
+    EventDetail,
+    EventFilter,
+    EventPage,
+    EventPublic,
+    EventQuery,
+    QuotePage,
+    ScopedEventQuery,
+    ScopedQuoteQuery,
+)
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 EventId = Annotated[
@@ -17,31 +29,68 @@ EventId = Annotated[
 ]
 
 
-@router.get("", summary="List events", responses=problem_responses(422))
+def events_answer(
+    session: Session,
+    request: Request,
+    response: Response,
+    query: ScopedEventQuery,
+    filters: EventFilter,
+    facets: list[str] | None = None,
+) -> Any:
+    """A list of events in the representation the client asked for (shared by nested lists)."""
+    kind = formats.chosen_format(request, query.format, ("json", "csv", "ndjson", "geojson"))
+    if kind in ("csv", "ndjson"):
+        return formats.export_response(
+            kind,
+            request.app.state.engine,
+            lambda s, cursor: queries.list_events(
+                s, filters, sort=query.sort, limit=formats.EXPORT_PAGE_SIZE, cursor=cursor
+            ),
+            EventPublic,
+            "events",
+        )
+    items, cursor = queries.list_events(
+        session, filters, sort=query.sort, limit=query.limit, cursor=query.cursor
+    )
+    set_next_link(response, request.url, cursor)
+    if kind == "geojson":
+        places = queries.location_points(session, [p.id for e in items for p in e.locations])
+        counts = queries.evidence_counts(session, "event", [e.id for e in items])
+        return formats.GeoJSONResponse(
+            formats.events_feature_collection(items, places, counts, cursor),
+            headers=dict(response.headers),
+        )
+    return EventPage(
+        data=items,
+        has_more=cursor is not None,
+        next_cursor=cursor,
+        facets=queries.event_facets(session, filters, facets) if facets else None,
+    )
+
+
+@router.get(
+    "",
+    summary="List events",
+    response_model=EventPage,
+    responses={**formats.list_responses(geojson=True), **problem_responses(422)},
+)
 async def list_events(
-    session: SessionDep, request: Request, response: Response, query: Annotated[EventQuery, Query()]
-) -> EventPage:
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    query: Annotated[EventQuery, Query()],
+) -> Any:
     """Events matching every filter, by date (`sort=-date` for newest first), ties by id.
 
     Date filters match every event whose period overlaps the requested one: `date_from=2025-09`
     finds an event dated only "September 2025". Undated events come last and never match a date
-    filter. `location` includes places inside it.
+    filter. `location` includes places inside it. `facets=type,status,actor,location,year`
+    adds counts over all matching events. `format=geojson` (or `Accept: application/geo+json`)
+    gives the page as a GeoJSON FeatureCollection; `format=csv|ndjson` streams every match.
     """
-    items, cursor = queries.list_events(
-        session,
-        q=query.q,
-        period=query.period(),
-        types=query.type,
-        statuses=query.status,
-        actor=query.actor,
-        location=query.location,
-        article=query.article,
-        sort=query.sort,
-        limit=query.limit,
-        cursor=query.cursor,
+    return events_answer(
+        session, request, response, query, query.filters(), facets=query.facet_names()
     )
-    set_next_link(response, request.url, cursor)
-    return EventPage(data=items, has_more=cursor is not None, next_cursor=cursor)
 
 
 @router.get("/{event_id}", summary="Get an event", responses=problem_responses(404, 422))
@@ -54,7 +103,10 @@ async def get_event(session: SessionDep, event_id: EventId) -> EventDetail:
 
 
 @router.get(
-    "/{event_id}/quotes", summary="List an event's quotes", responses=problem_responses(404, 422)
+    "/{event_id}/quotes",
+    summary="List an event's quotes",
+    response_model=QuotePage,
+    responses={**formats.list_responses(), **problem_responses(404, 422)},
 )
 async def list_event_quotes(
     session: SessionDep,
@@ -62,17 +114,8 @@ async def list_event_quotes(
     response: Response,
     event_id: EventId,
     query: Annotated[ScopedQuoteQuery, Query()],
-) -> QuotePage:
+) -> Any:
     """Quotes attached to the event, in id order."""
     if not queries.event_exists(session, event_id):
         raise NotFound("event", event_id)
-    items, cursor = queries.list_quotes(
-        session,
-        event=event_id,
-        q=query.q,
-        period=query.period(),
-        limit=query.limit,
-        cursor=query.cursor,
-    )
-    set_next_link(response, request.url, cursor)
-    return QuotePage(data=items, has_more=cursor is not None, next_cursor=cursor)
+    return quotes_answer(session, request, response, query, event=event_id)

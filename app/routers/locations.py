@@ -1,18 +1,20 @@
 """``/v1/locations``: places named in the articles, with parents and sourced coordinates."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app import queries
+from app import formats, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
+from app.routers.events import events_answer
 from app.schemas import (
     ID_MAX,
     EventPage,
     LocationDetail,
     LocationPage,
+    LocationPublic,
     LocationQuery,
     ScopedEventQuery,
 )
@@ -23,14 +25,36 @@ LocationId = Annotated[
 ]
 
 
-@router.get("", summary="List locations", responses=problem_responses(422))
+@router.get(
+    "",
+    summary="List locations",
+    response_model=LocationPage,
+    responses={**formats.list_responses(geojson=True), **problem_responses(422)},
+)
 async def list_locations(
     session: SessionDep,
     request: Request,
     response: Response,
     query: Annotated[LocationQuery, Query()],
-) -> LocationPage:
-    """Locations in id order. `within=iraq` returns Iraq and every place inside it."""
+) -> Any:
+    """Locations in id order. `within=iraq` returns Iraq and every place inside it.
+    `format=geojson` (or `Accept: application/geo+json`) gives the page as GeoJSON points."""
+    kind = formats.chosen_format(request, query.format, ("json", "csv", "ndjson", "geojson"))
+    if kind in ("csv", "ndjson"):
+        return formats.export_response(
+            kind,
+            request.app.state.engine,
+            lambda s, cursor: queries.list_locations(
+                s,
+                q=query.q,
+                kinds=query.kind,
+                within=query.within,
+                limit=formats.EXPORT_PAGE_SIZE,
+                cursor=cursor,
+            ),
+            LocationPublic,
+            "locations",
+        )
     items, cursor = queries.list_locations(
         session,
         q=query.q,
@@ -40,6 +64,12 @@ async def list_locations(
         cursor=query.cursor,
     )
     set_next_link(response, request.url, cursor)
+    if kind == "geojson":
+        counts = queries.evidence_counts(session, "location_mention", [p.id for p in items])
+        return formats.GeoJSONResponse(
+            formats.locations_feature_collection(items, counts, cursor),
+            headers=dict(response.headers),
+        )
     return LocationPage(data=items, has_more=cursor is not None, next_cursor=cursor)
 
 
@@ -55,7 +85,8 @@ async def get_location(session: SessionDep, location_id: LocationId) -> Location
 @router.get(
     "/{location_id}/events",
     summary="List a location's events",
-    responses=problem_responses(404, 422),
+    response_model=EventPage,
+    responses={**formats.list_responses(geojson=True), **problem_responses(404, 422)},
 )
 async def list_location_events(
     session: SessionDep,
@@ -63,20 +94,8 @@ async def list_location_events(
     response: Response,
     location_id: LocationId,
     query: Annotated[ScopedEventQuery, Query()],
-) -> EventPage:
+) -> Any:
     """Events at this place or at any place inside it, by date, undated last."""
     if not queries.location_exists(session, location_id):
         raise NotFound("location", location_id)
-    items, cursor = queries.list_events(
-        session,
-        location=location_id,
-        q=query.q,
-        period=query.period(),
-        types=query.type,
-        statuses=query.status,
-        sort=query.sort,
-        limit=query.limit,
-        cursor=query.cursor,
-    )
-    set_next_link(response, request.url, cursor)
-    return EventPage(data=items, has_more=cursor is not None, next_cursor=cursor)
+    return events_answer(session, request, response, query, query.filters(location=location_id))

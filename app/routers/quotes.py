@@ -1,35 +1,69 @@
 """``/v1/quotes``: every quotation, verbatim, with speaker, channel, date and each occurrence."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from sqlmodel import Session
 
-from app import queries
+from app import formats, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
-from app.schemas import ID_MAX, QuotePage, QuotePublic, QuoteQuery
+from app.schemas import ID_MAX, QuotePage, QuotePublic, QuoteQuery, ScopedQuoteQuery
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
 
 
-@router.get("", summary="List quotes", responses=problem_responses(422))
+def quotes_answer(
+    session: Session,
+    request: Request,
+    response: Response,
+    query: ScopedQuoteQuery | QuoteQuery,
+    facets: list[str] | None = None,
+    **scope: str | None,
+) -> Any:
+    """A list of quotes in the representation the client asked for (shared by nested lists)."""
+    filters: dict[str, Any] = {
+        "q": query.q,
+        "period": query.period(),
+        "speaker": getattr(query, "speaker", None),
+        "article": getattr(query, "article", None),
+        "event": getattr(query, "event", None),
+    }
+    filters.update({name: value for name, value in scope.items() if value is not None})
+    kind = formats.chosen_format(request, query.format, ("json", "csv", "ndjson"))
+    if kind != "json":
+        return formats.export_response(
+            kind,
+            request.app.state.engine,
+            lambda s, cursor: queries.list_quotes(
+                s, **filters, limit=formats.EXPORT_PAGE_SIZE, cursor=cursor
+            ),
+            QuotePublic,
+            "quotes",
+        )
+    items, cursor = queries.list_quotes(session, **filters, limit=query.limit, cursor=query.cursor)
+    set_next_link(response, request.url, cursor)
+    return QuotePage(
+        data=items,
+        has_more=cursor is not None,
+        next_cursor=cursor,
+        facets=queries.quote_facets(session, facets, **filters) if facets else None,
+    )
+
+
+@router.get(
+    "",
+    summary="List quotes",
+    response_model=QuotePage,
+    responses={**formats.list_responses(), **problem_responses(422)},
+)
 async def list_quotes(
     session: SessionDep, request: Request, response: Response, query: Annotated[QuoteQuery, Query()]
-) -> QuotePage:
-    """Quotes matching every filter, in id order. Date filters apply to when the quote was said."""
-    items, cursor = queries.list_quotes(
-        session,
-        q=query.q,
-        speaker=query.speaker,
-        article=query.article,
-        event=query.event,
-        period=query.period(),
-        limit=query.limit,
-        cursor=query.cursor,
-    )
-    set_next_link(response, request.url, cursor)
-    return QuotePage(data=items, has_more=cursor is not None, next_cursor=cursor)
+) -> Any:
+    """Quotes matching every filter, in id order. Date filters apply to when the quote was said.
+    `facets=speaker,article,year` adds counts over all matching quotes."""
+    return quotes_answer(session, request, response, query, facets=query.facet_names())
 
 
 @router.get("/{quote_id}", summary="Get a quote", responses=problem_responses(404, 422))

@@ -1,32 +1,49 @@
 """``/v1/search``: one ranked search across events, actors, locations, quotes and articles."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app import queries
+from app import formats, queries
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import set_next_link
-from app.schemas import SearchPage, SearchQuery
+from app.schemas import SearchPage, SearchQuery, SearchResult
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
 
 
-@router.get("", summary="Search everything", responses=problem_responses(422))
+@router.get(
+    "",
+    summary="Search everything",
+    response_model=SearchPage,
+    responses={**formats.list_responses(), **problem_responses(422)},
+)
 async def search(
     session: SessionDep,
     request: Request,
     response: Response,
     query: Annotated[SearchQuery, Query()],
-) -> SearchPage:
+) -> Any:
     """Matches across every resource, best first: the name equals the query, then every word in
     the name, title or aliases, then words in the text; ties by type (events, actors, locations,
     quotes, articles) and id. Aliases count ("Sudani", "INA"); case, accents and hyphens are
     ignored; words match as prefixes; "quoted phrases" match exactly. The `q` filter of every
     list uses the same index."""
+    types = query.type_list()
+    kind = formats.chosen_format(request, query.format, ("json", "csv", "ndjson"))
+    if kind != "json":
+        return formats.export_response(
+            kind,
+            request.app.state.engine,
+            lambda s, cursor: queries.search_everything(
+                s, q=query.q, types=types, limit=formats.EXPORT_PAGE_SIZE, cursor=cursor
+            ),
+            SearchResult,
+            "search",
+        )
     items, cursor = queries.search_everything(
-        session, q=query.q, types=query.type_list(), limit=query.limit, cursor=query.cursor
+        session, q=query.q, types=types, limit=query.limit, cursor=query.cursor
     )
     set_next_link(response, request.url, cursor)
     return SearchPage(data=items, has_more=cursor is not None, next_cursor=cursor)

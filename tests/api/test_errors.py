@@ -67,15 +67,17 @@ def test_unknown_query_parameter_is_rejected_with_the_allowed_list(client: TestC
             "allowed": [
                 "limit",
                 "cursor",
+                "format",
                 "date_from",
                 "date_to",
                 "q",
                 "type",
                 "status",
+                "sort",
                 "actor",
                 "location",
                 "article",
-                "sort",
+                "facets",
             ],
         }
     ]
@@ -107,6 +109,13 @@ def test_bad_parameters_answer_422_naming_the_parameter(
     assert body["type"] == "/problems/invalid-parameter"
     assert [error["name"] for error in body["errors"]] == [name]
     assert all(error["in"] == "query" for error in body["errors"])
+
+
+def test_detail_routes_reject_query_parameters_too(client: TestClient) -> None:
+    body = assert_problem(client.get("/v1/events/2025-08-18-us-embassy-statement?foo=1"), 422)
+    assert body["errors"] == [
+        {"name": "foo", "in": "query", "reason": "unknown parameter", "allowed": []}
+    ]
 
 
 def test_a_cursor_from_another_list_is_rejected(client: TestClient) -> None:

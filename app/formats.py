@@ -1,0 +1,264 @@
+"""Other representations of the same data: CSV and NDJSON exports, GeoJSON maps, format choice.
+
+Exports stream every matching item, not one page: they walk the list's own keyset pages from a
+fresh session, so memory stays flat however many items match. GeoJSON turns one page of events
+or locations into an RFC 7946 FeatureCollection. JSON stays the default; ``format=`` overrides
+the ``Accept`` header.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import types
+from collections.abc import Callable, Iterator
+from typing import Any, Union, get_args, get_origin
+
+import orjson
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.responses import StreamingResponse
+
+from app import schemas as s
+from app.errors import InvalidParameter
+
+CSV_MEDIA_TYPE = "text/csv"
+NDJSON_MEDIA_TYPE = "application/x-ndjson"
+GEOJSON_MEDIA_TYPE = "application/geo+json"
+EXPORT_PAGE_SIZE = 500
+MEDIA_TYPES = {
+    CSV_MEDIA_TYPE: "csv",
+    NDJSON_MEDIA_TYPE: "ndjson",
+    GEOJSON_MEDIA_TYPE: "geojson",
+    "application/json": "json",
+}
+# Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+PageFetcher = Callable[[Session, str | None], tuple[list[Any], str | None]]
+
+
+def chosen_format(request: Request, requested: str | None, allowed: tuple[str, ...]) -> str:
+    """The representation to send: ``format=`` first, then the Accept header, else JSON."""
+    if requested is not None:
+        if requested not in allowed:
+            raise InvalidParameter("format", f"use one of {', '.join(allowed)}")
+        return requested
+    for part in request.headers.get("accept", "").split(","):
+        name = MEDIA_TYPES.get(part.split(";")[0].strip().lower())
+        if name in allowed:
+            return name
+    return "json"
+
+
+# --- CSV and NDJSON ---------------------------------------------------------------------------
+
+
+def _columns(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Flat column names of a model: nested models become ``parent_child`` columns."""
+    names: list[str] = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if get_origin(annotation) in (Union, types.UnionType):
+            candidates = [a for a in get_args(annotation) if a is not type(None)]
+            annotation = candidates[0] if len(candidates) == 1 else annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names += _columns(annotation, f"{prefix}{name}_")
+        else:
+            names.append(prefix + name)
+    return names
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(_list_item(item) for item in value)
+    return str(value)
+
+
+def _list_item(item: Any) -> str:
+    if isinstance(item, dict):
+        if {"article", "start", "end"} <= set(item):
+            return f"{item['article']}:{item['start']}-{item['end']}"
+        if "id" in item:
+            return f"{item['id']}:{item['role']}" if "role" in item else str(item["id"])
+        if "article" in item:
+            return str(item["article"])
+    return str(item)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}_"))
+        else:
+            flat[prefix + key] = _cell(value)
+    return flat
+
+
+def neutralise(cell: str) -> str:
+    """Make a cell inert in spreadsheets: prefix a leading formula character with a quote."""
+    return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
+
+
+def _csv_line(values: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue()
+
+
+def _items(engine: Engine, fetch: PageFetcher) -> Iterator[Any]:
+    with Session(engine) as session:
+        cursor: str | None = None
+        while True:
+            items, cursor = fetch(session, cursor)
+            yield from items
+            if cursor is None:
+                return
+
+
+def export_response(
+    kind: str, engine: Engine, fetch: PageFetcher, model: type[BaseModel], name: str
+) -> StreamingResponse:
+    """Stream every item ``fetch`` pages through, as CSV (RFC 4180) or NDJSON."""
+    if kind == "ndjson":
+
+        def ndjson() -> Iterator[bytes]:
+            for item in _items(engine, fetch):
+                yield item.model_dump_json().encode() + b"\n"
+
+        return StreamingResponse(ndjson(), media_type=NDJSON_MEDIA_TYPE)
+
+    columns = _columns(model)
+
+    def rows() -> Iterator[bytes]:
+        yield _csv_line(columns).encode()
+        for item in _items(engine, fetch):
+            flat = _flatten(item.model_dump(mode="json"))
+            yield _csv_line([neutralise(flat.get(column, "")) for column in columns]).encode()
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+# --- GeoJSON ----------------------------------------------------------------------------------
+
+
+def _geometry(points: list[tuple[float, float]]) -> dict[str, Any]:
+    if len(points) == 1:
+        return {"type": "Point", "coordinates": list(points[0])}
+    return {"type": "MultiPoint", "coordinates": [list(p) for p in points]}
+
+
+def events_feature_collection(
+    events: list[s.EventPublic],
+    coordinates: dict[str, tuple[float, float]],
+    evidence_counts: dict[str, int],
+    next_cursor: str | None,
+) -> dict[str, Any]:
+    """A page of events as features; events with no located place are left out and counted."""
+    features, omitted = [], 0
+    for event in events:
+        points = [coordinates[place.id] for place in event.locations if place.id in coordinates]
+        if not points:
+            omitted += 1
+            continue
+        date = event.date
+        features.append(
+            {
+                "type": "Feature",
+                "id": event.id,
+                "geometry": _geometry(points),
+                "properties": {
+                    "id": event.id,
+                    "title": event.title,
+                    "type": event.type,
+                    "status": event.status,
+                    "date_start": date.start.isoformat() if date else None,
+                    "date_end": date.end.isoformat() if date else None,
+                    "date_precision": date.precision if date else None,
+                    "date_text": date.text if date else None,
+                    "locations": [place.id for place in event.locations],
+                    "evidence_count": evidence_counts.get(event.id, 0),
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "omitted_without_location": omitted,
+        "has_more": next_cursor is not None,
+        "next_cursor": next_cursor,
+    }
+
+
+def locations_feature_collection(
+    locations: list[s.LocationPublic], evidence_counts: dict[str, int], next_cursor: str | None
+) -> dict[str, Any]:
+    """A page of locations as point features; places without coordinates are left out."""
+    features, omitted = [], 0
+    for place in locations:
+        if place.latitude is None or place.longitude is None:
+            omitted += 1
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "id": place.id,
+                "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+                "properties": {
+                    "id": place.id,
+                    "name": place.name,
+                    "kind": place.kind,
+                    "parent": place.parent.id if place.parent else None,
+                    "coordinates_source": place.coordinates_source,
+                    "evidence_count": evidence_counts.get(place.id, 0),
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "omitted_without_coordinates": omitted,
+        "has_more": next_cursor is not None,
+        "next_cursor": next_cursor,
+    }
+
+
+class GeoJSONResponse(JSONResponse):
+    """RFC 7946 GeoJSON, serialised with orjson."""
+
+    media_type = GEOJSON_MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def list_responses(*, geojson: bool = False) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for a list's other representations."""
+    content: dict[str, Any] = {
+        CSV_MEDIA_TYPE: {"schema": {"type": "string"}, "example": "id,title,...\r\n"},
+        NDJSON_MEDIA_TYPE: {"schema": {"type": "string"}, "example": '{"id": "..."}\n'},
+    }
+    if geojson:
+        content[GEOJSON_MEDIA_TYPE] = {
+            "schema": {"type": "object", "description": "RFC 7946 FeatureCollection"}
+        }
+    return {
+        200: {
+            "description": "A page as JSON; every matching item as CSV or NDJSON"
+            + ("; a page as GeoJSON" if geojson else "")
+            + " (`format=` or `Accept`).",
+            "content": content,
+        }
+    }

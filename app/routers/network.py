@@ -1,0 +1,25 @@
+"""``/v1/network``: actors as nodes, relations and shared events as typed, weighted edges."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app import queries
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.schemas import EventFilter, Network, NetworkQuery
+
+router = APIRouter(prefix="/v1/network", tags=["network"])
+
+
+@router.get("", summary="Actor network", responses=problem_responses(422))
+async def get_network(session: SessionDep, query: Annotated[NetworkQuery, Query()]) -> Network:
+    """Actors linked by curated relations (`relation`, weight 1) and by the events they take part
+    in together (`co_event`, weighted by the number of shared events), each edge with its evidence.
+
+    `date_from`/`date_to` and `type` select the events that make `co_event` edges; `kind` keeps
+    actors of those kinds. Nodes and edges use the field names of Grafana's node graph
+    (`id`, `title`, `subtitle`, `mainstat`; `source`, `target`) and load directly into d3-force.
+    """
+    filters = EventFilter(period=query.period(), types=tuple(query.type or ()))
+    return queries.network(session, filters, kinds=query.kind)
