@@ -1,4 +1,4 @@
-"""The ``dossier`` command: serve, migrate, seed, export, import."""
+"""The ``dossier`` command: serve, migrate, seed, export, import, synth."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import uvicorn
 from app.db import build_engine, startup_lock, upgrade_schema
 from app.seeding import SeedError, build_seed_plan, is_seeded, seed_database
 from app.settings import Settings
+from app.synth import synthesize
 from app.transfer import TransferError, export_database, import_database
 
 cli = typer.Typer(
@@ -138,6 +139,26 @@ def import_command(
     finally:
         engine.dispose()
     typer.echo(f"imported {count} rows")
+
+
+@cli.command()
+def synth(
+    events: Annotated[int, typer.Option("--events", min=1, help="Number of events to generate.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 1,
+) -> None:
+    """Replace the configured database's content with a synthetic benchmark dataset."""
+    settings = Settings()
+    upgrade_schema(settings.database_url)
+    engine = build_engine(settings)
+    try:
+        summary = synthesize(engine, events, seed)
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"synthesized {summary.events} events, {summary.actors} actors, "
+        f"{summary.locations} locations, {summary.quotes} quotes, {summary.articles} articles "
+        f"(dataset version {summary.dataset_version})"
+    )
 
 
 def _report(error: SeedError) -> None:

@@ -1,5 +1,7 @@
 """Conditional GET: a weak ETag on every successful GET, and ``304 Not Modified`` when it matches.
 
+Successful GETs also say ``Vary: Accept``, since one URL has several representations.
+
 The tag is a digest of the uncompressed body, so it is the same whichever encoding the client
 accepts (hence weak, ``W/"..."``). Streaming responses (exports) pass through untouched.
 """
@@ -51,6 +53,8 @@ class ConditionalGetMiddleware:
                 content_type = Headers(raw=message["headers"]).get("content-type", "")
                 if message["status"] != 200 or content_type.startswith(STREAMED_TYPES):
                     passthrough = True
+                    if message["status"] == 200:
+                        MutableHeaders(raw=message["headers"]).add_vary_header("Accept")
                     await send(message)
                     return
                 start = message
@@ -66,6 +70,8 @@ class ConditionalGetMiddleware:
             headers = MutableHeaders(raw=start["headers"])
             headers["ETag"] = etag
             headers.setdefault("Cache-Control", "no-cache")
+            # One URL has several representations (JSON, JSON-LD, GeoJSON, CSV) chosen by Accept.
+            headers.add_vary_header("Accept")
             if if_none_match is not None and matches(if_none_match, etag):
                 del headers["content-length"]
                 if "content-type" in headers:

@@ -24,6 +24,7 @@ from starlette.responses import StreamingResponse
 
 from app import schemas as s
 from app.errors import InvalidParameter
+from app.linked_data import LD_MEDIA_TYPE
 
 CSV_MEDIA_TYPE = "text/csv"
 NDJSON_MEDIA_TYPE = "application/x-ndjson"
@@ -260,5 +261,41 @@ def list_responses(*, geojson: bool = False) -> dict[int | str, dict[str, Any]]:
             + ("; a page as GeoJSON" if geojson else "")
             + " (`format=` or `Accept`).",
             "content": content,
+        }
+    }
+
+
+# --- JSON-LD ----------------------------------------------------------------------------------
+
+
+class LinkedDataResponse(JSONResponse):
+    """schema.org JSON-LD, serialised with orjson."""
+
+    media_type = LD_MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def wants_linked_data(request: Request) -> bool:
+    """Whether the client asks for JSON-LD (``Accept: application/ld+json``)."""
+    return any(
+        part.split(";")[0].strip().lower() == LD_MEDIA_TYPE
+        for part in request.headers.get("accept", "").split(",")
+    )
+
+
+def base_url(request: Request) -> str:
+    """The API's base address as the client reached it, for JSON-LD identifiers."""
+    return str(request.base_url).rstrip("/")
+
+
+def detail_responses() -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entry for a detail's JSON-LD representation."""
+    return {
+        200: {
+            "description": "The resource as JSON, or as schema.org JSON-LD with Web Annotation "
+            "evidence when the client sends `Accept: application/ld+json`.",
+            "content": {LD_MEDIA_TYPE: {"schema": {"type": "object"}}},
         }
     }

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app import formats, queries
+from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
@@ -65,12 +65,21 @@ async def list_actors(
     )
 
 
-@router.get("/{actor_id}", summary="Get an actor", responses=problem_responses(404, 422))
-async def get_actor(session: SessionDep, actor_id: ActorId) -> ActorDetail:
+@router.get(
+    "/{actor_id}",
+    summary="Get an actor",
+    response_model=ActorDetail,
+    responses={**formats.detail_responses(), **problem_responses(404, 422)},
+)
+async def get_actor(session: SessionDep, request: Request, actor_id: ActorId) -> Any:
     """One actor with its roles, its relations in both directions and every mention, each with evidence."""
     actor = queries.get_actor(session, actor_id)
     if actor is None:
         raise NotFound("actor", actor_id)
+    if formats.wants_linked_data(request):
+        return formats.LinkedDataResponse(
+            linked_data.actor_document(actor, formats.base_url(request))
+        )
     return actor
 
 

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app import formats, queries
+from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
@@ -53,12 +53,21 @@ async def list_articles(
     return ArticlePage(data=items, has_more=cursor is not None, next_cursor=cursor)
 
 
-@router.get("/{article_id}", summary="Get an article", responses=problem_responses(404, 422))
-async def get_article(session: SessionDep, article_id: ArticleId) -> ArticleDetail:
+@router.get(
+    "/{article_id}",
+    summary="Get an article",
+    response_model=ArticleDetail,
+    responses={**formats.detail_responses(), **problem_responses(404, 422)},
+)
+async def get_article(session: SessionDep, request: Request, article_id: ArticleId) -> Any:
     """One article with its verbatim `text`: every evidence offset of the API indexes into it."""
     article = queries.get_article(session, article_id)
     if article is None:
         raise NotFound("article", article_id)
+    if formats.wants_linked_data(request):
+        return formats.LinkedDataResponse(
+            linked_data.article_document(article, formats.base_url(request))
+        )
     return article
 
 

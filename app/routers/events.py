@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlmodel import Session
 
-from app import formats, queries
+from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
@@ -93,12 +93,21 @@ async def list_events(
     )
 
 
-@router.get("/{event_id}", summary="Get an event", responses=problem_responses(404, 422))
-async def get_event(session: SessionDep, event_id: EventId) -> EventDetail:
+@router.get(
+    "/{event_id}",
+    summary="Get an event",
+    response_model=EventDetail,
+    responses={**formats.detail_responses(), **problem_responses(404, 422)},
+)
+async def get_event(session: SessionDep, request: Request, event_id: EventId) -> Any:
     """One event with the sentences that report it, the evidence of each actor's role, and its quotes."""
     event = queries.get_event(session, event_id)
     if event is None:
         raise NotFound("event", event_id)
+    if formats.wants_linked_data(request):
+        return formats.LinkedDataResponse(
+            linked_data.event_document(event, formats.base_url(request))
+        )
     return event
 
 

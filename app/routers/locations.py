@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app import formats, queries
+from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
@@ -73,12 +73,21 @@ async def list_locations(
     return LocationPage(data=items, has_more=cursor is not None, next_cursor=cursor)
 
 
-@router.get("/{location_id}", summary="Get a location", responses=problem_responses(404, 422))
-async def get_location(session: SessionDep, location_id: LocationId) -> LocationDetail:
+@router.get(
+    "/{location_id}",
+    summary="Get a location",
+    response_model=LocationDetail,
+    responses={**formats.detail_responses(), **problem_responses(404, 422)},
+)
+async def get_location(session: SessionDep, request: Request, location_id: LocationId) -> Any:
     """One location with every mention in the articles."""
     location = queries.get_location(session, location_id)
     if location is None:
         raise NotFound("location", location_id)
+    if formats.wants_linked_data(request):
+        return formats.LinkedDataResponse(
+            linked_data.location_document(location, formats.base_url(request))
+        )
     return location
 
 

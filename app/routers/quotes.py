@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlmodel import Session
 
-from app import formats, queries
+from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
@@ -66,9 +66,15 @@ async def list_quotes(
     return quotes_answer(session, request, response, query, facets=query.facet_names())
 
 
-@router.get("/{quote_id}", summary="Get a quote", responses=problem_responses(404, 422))
+@router.get(
+    "/{quote_id}",
+    summary="Get a quote",
+    response_model=QuotePublic,
+    responses={**formats.detail_responses(), **problem_responses(404, 422)},
+)
 async def get_quote(
     session: SessionDep,
+    request: Request,
     quote_id: Annotated[
         str,
         Path(
@@ -77,9 +83,13 @@ async def get_quote(
             examples=["embassy-not-the-end-of-coalition-work"],
         ),
     ],
-) -> QuotePublic:
+) -> Any:
     """One quote; `evidence` has one span per place the article prints it."""
     quote = queries.get_quote(session, quote_id)
     if quote is None:
         raise NotFound("quote", quote_id)
+    if formats.wants_linked_data(request):
+        return formats.LinkedDataResponse(
+            linked_data.quote_document(quote, formats.base_url(request))
+        )
     return quote

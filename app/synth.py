@@ -1,0 +1,435 @@
+"""Synthetic datasets for benchmarks: realistic in shape, deterministic for a seed, written through
+the real schema (the same tables, indexes and search index as the curated seed).
+
+For N events it writes about N/10 actors, N/20 locations (a country / region / city tree),
+N quotes, N/200 articles whose text really contains every evidence span, and the link rows. Dates
+mix day, month and year precision; some events are undated. Nothing here is used by the API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert
+from sqlalchemy.engine import Engine
+
+from app import models
+from app.search import fold, fold_all, folded_names
+from app.seeding import CONTEXT_LENGTH, TABLE_ORDER
+
+EVENTS_PER_ARTICLE = 200
+BATCH = 5_000
+SYLLABLES = [
+    "al",
+    "ba",
+    "da",
+    "fa",
+    "ha",
+    "ja",
+    "ka",
+    "la",
+    "ma",
+    "na",
+    "ra",
+    "sa",
+    "ta",
+    "wa",
+    "za",
+    "bar",
+    "dor",
+    "kan",
+    "mir",
+    "nas",
+    "qar",
+    "sul",
+    "tam",
+    "yar",
+    "zen",
+]
+ACTOR_KINDS = (
+    ("person", 50),
+    ("organization", 12),
+    ("government_body", 14),
+    ("state", 2),
+    ("armed_group", 10),
+    ("coalition", 2),
+    ("media", 6),
+    ("other", 4),
+)
+EVENT_TYPES = [
+    "announcement",
+    "statement",
+    "meeting",
+    "agreement",
+    "withdrawal",
+    "military_strike",
+    "declaration",
+    "formation",
+    "capture",
+    "debate",
+    "policy_shift",
+    "other",
+]
+STATUSES = (("occurred", 70), ("ongoing", 10), ("planned", 12), ("expected", 8))
+ROLES = ("organizer", "participant", "speaker", "target", "subject")
+VERBS = {
+    "announcement": "announced a new plan for",
+    "statement": "issued a statement on",
+    "meeting": "met officials to discuss",
+    "agreement": "signed an agreement on",
+    "withdrawal": "withdrew forces from",
+    "military_strike": "carried out a strike near",
+    "declaration": "declared a new policy for",
+    "formation": "formed a new body in",
+    "capture": "took control of",
+    "debate": "debated the future of",
+    "policy_shift": "changed course on",
+    "other": "was reported in",
+}
+
+
+@dataclass(frozen=True)
+class SynthSummary:
+    """What ``synthesize`` wrote."""
+
+    events: int
+    actors: int
+    locations: int
+    quotes: int
+    articles: int
+    dataset_version: str
+
+
+def _name(rng: random.Random, words: int) -> str:
+    return " ".join(
+        "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+        for _ in range(words)
+    )
+
+
+def _weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
+    return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+
+
+def _period(rng: random.Random) -> tuple[date, date, str, str] | None:
+    """A random date with a precision mix like the curated data; None for undated events."""
+    roll = rng.random()
+    if roll < 0.05:
+        return None
+    day = date(2000, 1, 1) + timedelta(days=rng.randrange(27 * 365))
+    if roll < 0.70:
+        return day, day, "day", day.strftime("%B %d, %Y")
+    if roll < 0.90:
+        first = day.replace(day=1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        return first, last, "month", first.strftime("%B %Y")
+    return date(day.year, 1, 1), date(day.year, 12, 31), "year", str(day.year)
+
+
+class _Writer:
+    """Buffers rows per table and inserts them in batches, parents before children."""
+
+    def __init__(self, connection: Any):
+        self.connection = connection
+        self.rows: dict[type[Any], list[dict[str, Any]]] = {table: [] for table in TABLE_ORDER}
+
+    def add(self, table: type[Any], **values: Any) -> None:
+        self.rows[table].append(values)
+        if len(self.rows[table]) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        for table in TABLE_ORDER:
+            if self.rows[table]:
+                self.connection.execute(insert(table), self.rows[table])
+                self.rows[table] = []
+
+
+def _span(article_id: str, text: str, start: int, end: int, **owner: str) -> dict[str, Any]:
+    return {
+        "article_id": article_id,
+        "start_offset": start,
+        "end_offset": end,
+        "exact": text[start:end],
+        "prefix": text[max(0, start - CONTEXT_LENGTH) : start],
+        "suffix": text[end : end + CONTEXT_LENGTH],
+        **owner,
+    }
+
+
+def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
+    """Replace the database's content with a synthetic dataset of ``events`` events."""
+    rng = random.Random(seed)
+    actor_count = max(10, events // 10)
+    location_count = max(20, events // 20)
+    article_count = max(1, -(-events // EVENTS_PER_ARTICLE))
+    version = hashlib.sha256(f"synth-v1:{events}:{seed}".encode()).hexdigest()[:16]
+    actors = [
+        (f"actor-{i:07d}", _name(rng, 2), _weighted(rng, ACTOR_KINDS)) for i in range(actor_count)
+    ]
+    locations = _locations(rng, location_count)
+
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        for table in reversed(TABLE_ORDER):
+            connection.execute(delete(table))
+        writer = _Writer(connection)
+        for actor_id, name, kind in actors:
+            aliases = [name.split()[-1]]
+            writer.add(
+                models.Actor,
+                id=actor_id,
+                name=name,
+                kind=kind,
+                aliases=aliases,
+                description=f"Synthetic {kind.replace('_', ' ')}.",
+            )
+            writer.add(
+                models.SearchDocument,
+                type="actor",
+                target_id=actor_id,
+                label=name,
+                names_folded=folded_names(name, *aliases),
+                body=fold_all(name, *aliases),
+                content=name,
+            )
+        writer.flush()
+        for location_id, name, kind, parent, lat, lon in locations:
+            writer.add(
+                models.Location,
+                id=location_id,
+                name=name,
+                kind=kind,
+                parent_id=parent,
+                aliases=[],
+                latitude=lat,
+                longitude=lon,
+                coordinates_source="Synthetic coordinates (benchmark data).",
+                description=None,
+            )
+            writer.add(
+                models.SearchDocument,
+                type="location",
+                target_id=location_id,
+                label=name,
+                names_folded=folded_names(name),
+                body=fold(name),
+                content=name,
+            )
+        writer.flush()
+        for article_index in range(article_count):
+            first = article_index * EVENTS_PER_ARTICLE
+            last = min(events, first + EVENTS_PER_ARTICLE)
+            _article(writer, rng, article_index, range(first, last), actors, locations)
+        writer.add(models.DatasetInfo, key="dataset_version", value=version)
+        writer.flush()
+    return SynthSummary(events, actor_count, location_count, events, article_count, version)
+
+
+def _locations(
+    rng: random.Random, count: int
+) -> list[tuple[str, str, str, str | None, float | None, float | None]]:
+    places: list[tuple[str, str, str, str | None, float | None, float | None]] = []
+    countries = max(2, count // 100)
+    regions = max(4, count // 10)
+    for i in range(count):
+        location_id = f"place-{i:06d}"
+        if i < countries:
+            kind, parent = "country", None
+        elif i < countries + regions:
+            kind, parent = "region", f"place-{rng.randrange(countries):06d}"
+        else:
+            kind = rng.choice(("city", "city", "city", "military_base", "facility"))
+            parent = f"place-{countries + rng.randrange(regions):06d}"
+        located = kind != "region" or rng.random() < 0.5
+        places.append(
+            (
+                location_id,
+                _name(rng, 1 if kind != "military_base" else 2),
+                kind,
+                parent,
+                round(rng.uniform(29.0, 37.5), 4) if located else None,
+                round(rng.uniform(38.5, 48.5), 4) if located else None,
+            )
+        )
+    return places
+
+
+def _sentences(
+    rng: random.Random,
+    event_ids: range,
+    actors: list[tuple[str, str, str]],
+    locations: list[tuple[str, str, str, str | None, float | None, float | None]],
+) -> Iterator[
+    tuple[int, list[tuple[str, str, str]], Any, str, str, tuple[date, date, str, str] | None, str]
+]:
+    for number in event_ids:
+        event_type = rng.choice(EVENT_TYPES)
+        cast = rng.sample(actors, k=rng.randint(1, 3))
+        place = rng.choice(locations)
+        period = _period(rng)
+        when = f" in {period[3]}" if period else ""
+        sentence = f"{cast[0][1]} {VERBS[event_type]} {place[1]}{when}."
+        quote = f"We will keep working on {place[1]} with our partners number {number}"
+        yield number, cast, place, event_type, sentence, period, quote
+
+
+def _article(
+    writer: _Writer,
+    rng: random.Random,
+    index: int,
+    event_ids: range,
+    actors: list[tuple[str, str, str]],
+    locations: list[tuple[str, str, str, str | None, float | None, float | None]],
+) -> None:
+    article_id = f"article-{index:06d}"
+    parts: list[str] = []
+    offset = 0
+    planned = []
+    for number, cast, place, event_type, sentence, period, quote in _sentences(
+        rng, event_ids, actors, locations
+    ):
+        sentence_start = offset
+        quoted = f' "{quote}," {cast[0][1]} said.'
+        parts.append(sentence + quoted + "\n")
+        quote_start = offset + len(sentence) + 2
+        offset += len(parts[-1])
+        planned.append(
+            (number, cast, place, event_type, sentence, period, quote, sentence_start, quote_start)
+        )
+    text = "".join(parts)
+    published = date(2026, 1, 1) - timedelta(days=index % 3650)
+    writer.add(
+        models.Article,
+        id=article_id,
+        file_name=f"{article_id}.txt",
+        title=f"Synthetic report {index}",
+        publisher="Synthetic Wire",
+        dateline=None,
+        url=None,
+        language="en",
+        published_start=published,
+        published_end=published,
+        published_precision="day",
+        published_text=None,
+        published_basis=None,
+        notes=None,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        length=len(text),
+        text=text,
+    )
+    writer.add(
+        models.SearchDocument,
+        type="article",
+        target_id=article_id,
+        label=f"Synthetic report {index}",
+        names_folded=folded_names(f"Synthetic report {index}"),
+        body=fold(text[:2000]),
+        content=text[:2000],
+    )
+    for (
+        number,
+        cast,
+        place,
+        event_type,
+        sentence,
+        period,
+        quote,
+        sentence_start,
+        quote_start,
+    ) in planned:
+        event_id = f"event-{number:07d}"
+        start, end, precision, date_text = period if period else (None, None, None, None)
+        title = sentence.rstrip(".")
+        writer.add(
+            models.Event,
+            id=event_id,
+            title=title,
+            summary=None,
+            type=event_type,
+            status=_weighted(rng, STATUSES),
+            date_start=start,
+            date_end=end,
+            date_precision=precision,
+            date_text=date_text,
+            date_basis=None,
+            sort_missing=period is None,
+            sort_date=start or date(1, 1, 1),
+        )
+        writer.add(
+            models.SearchDocument,
+            type="event",
+            target_id=event_id,
+            label=title,
+            names_folded=folded_names(title),
+            body=fold_all(title, date_text),
+            content=title,
+        )
+        for position, (actor_id, _, _) in enumerate(cast):
+            writer.add(
+                models.EventActor,
+                event_id=event_id,
+                actor_id=actor_id,
+                role=ROLES[0] if position == 0 else rng.choice(ROLES[1:]),
+                position=position,
+            )
+        writer.add(models.EventLocation, event_id=event_id, location_id=place[0], position=0)
+        writer.add(models.EventArticle, event_id=event_id, article_id=article_id)
+        writer.add(
+            models.Span,
+            **_span(
+                article_id,
+                text,
+                sentence_start,
+                sentence_start + len(sentence),
+                kind="event",
+                target_id=event_id,
+                owner_type="event",
+                owner_key=event_id,
+            ),
+        )
+        quote_id = f"quote-{number:07d}"
+        writer.add(
+            models.Quote,
+            id=quote_id,
+            article_id=article_id,
+            text=quote + ",",
+            kind="full",
+            speaker_id=cast[0][0],
+            speaker_text=cast[0][1],
+            reported_via_id=None,
+            said_start=start if precision == "day" else None,
+            said_end=end if precision == "day" else None,
+            said_precision="day" if precision == "day" else None,
+            said_text=None,
+            said_basis=None,
+        )
+        writer.add(models.QuoteEvent, quote_id=quote_id, event_id=event_id, position=0)
+        writer.add(
+            models.Span,
+            **_span(
+                article_id,
+                text,
+                quote_start,
+                quote_start + len(quote) + 1,
+                kind="quote",
+                target_id=quote_id,
+                owner_type="quote",
+                owner_key=quote_id,
+            ),
+        )
+        writer.add(
+            models.SearchDocument,
+            type="quote",
+            target_id=quote_id,
+            label=quote + ",",
+            names_folded=folded_names(quote),
+            body=fold_all(quote, cast[0][1]),
+            content=quote + ",",
+        )
