@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -413,39 +413,54 @@ def _event_conditions(session: Session, filters: s.EventFilter) -> list[ColumnEl
         _matches_q(session, "event", col(m.Event.id), filters.q),
         _overlaps(col(m.Event.date_start), col(m.Event.date_end), filters.period),
     ]
+    date_from, date_to = filters.period
+    if date_from is not None or date_to is not None:
+        # The same condition restated on the sort key, so that the (sort_missing, sort_date)
+        # index gives a range scan: an event overlapping the period starts at most the longest
+        # event span before it, and never after its end.
+        conditions.append(col(m.Event.sort_missing) == false())
+        if date_from is not None:
+            conditions.append(col(m.Event.sort_date) >= date_from - _longest_event_span(session))
+        if date_to is not None:
+            conditions.append(col(m.Event.sort_date) <= date_to)
     if filters.types:
         conditions.append(col(m.Event.type).in_(filters.types))
     if filters.statuses:
         conditions.append(col(m.Event.status).in_(filters.statuses))
+    # IN (uncorrelated subquery) rather than EXISTS: the planner starts from the link table's
+    # index and sorts the few matching events, instead of scanning every event in date order.
     if filters.actor is not None:
         conditions.append(
-            select(col(m.EventActor.event_id))
-            .where(
-                col(m.EventActor.event_id) == col(m.Event.id),
-                col(m.EventActor.actor_id) == filters.actor,
+            col(m.Event.id).in_(
+                select(col(m.EventActor.event_id)).where(
+                    col(m.EventActor.actor_id) == filters.actor
+                )
             )
-            .exists()
         )
     if filters.location is not None:
         subtree = _location_subtree(filters.location)
         conditions.append(
-            select(col(m.EventLocation.event_id))
-            .where(
-                col(m.EventLocation.event_id) == col(m.Event.id),
-                col(m.EventLocation.location_id).in_(select(subtree.c.id)),
+            col(m.Event.id).in_(
+                select(col(m.EventLocation.event_id)).where(
+                    col(m.EventLocation.location_id).in_(select(subtree.c.id))
+                )
             )
-            .exists()
         )
     if filters.article is not None:
         conditions.append(
-            select(col(m.EventArticle.event_id))
-            .where(
-                col(m.EventArticle.event_id) == col(m.Event.id),
-                col(m.EventArticle.article_id) == filters.article,
+            col(m.Event.id).in_(
+                select(col(m.EventArticle.event_id)).where(
+                    col(m.EventArticle.article_id) == filters.article
+                )
             )
-            .exists()
         )
     return conditions
+
+
+def _longest_event_span(session: Session) -> timedelta:
+    """The longest period of any dated event, recorded when the data was loaded."""
+    info = session.get(m.DatasetInfo, "longest_event_span_days")
+    return timedelta(days=int(info.value) if info is not None else 366 * 1000)
 
 
 def _matching_event_ids(session: Session, filters: s.EventFilter) -> Any:
@@ -711,11 +726,9 @@ def _quote_conditions(
         conditions.append(col(m.Quote.article_id) == article)
     if event is not None:
         conditions.append(
-            select(col(m.QuoteEvent.quote_id))
-            .where(
-                col(m.QuoteEvent.quote_id) == col(m.Quote.id), col(m.QuoteEvent.event_id) == event
+            col(m.Quote.id).in_(
+                select(col(m.QuoteEvent.quote_id)).where(col(m.QuoteEvent.event_id) == event)
             )
-            .exists()
         )
     return conditions
 

@@ -591,6 +591,14 @@ class _PlanBuilder:
         if self.problems:
             raise SeedError(self.problems)
         self.plan.dataset_version = self.digest.hexdigest()[:16]
+        spans = [
+            (row["date_end"] - row["date_start"]).days
+            for row in self.plan.rows.get("event", [])
+            if row["date_start"] is not None
+        ]
+        self.plan.add(
+            models.DatasetInfo, key="longest_event_span_days", value=str(max(spans, default=0))
+        )
         self.plan.add(models.DatasetInfo, key="dataset_version", value=self.plan.dataset_version)
         return self.plan
 

@@ -228,6 +228,8 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
             last = min(events, first + EVENTS_PER_ARTICLE)
             _article(writer, rng, article_index, range(first, last), actors, locations)
         writer.add(models.DatasetInfo, key="dataset_version", value=version)
+        # Year-precision dates are the longest periods synth writes.
+        writer.add(models.DatasetInfo, key="longest_event_span_days", value="365")
         writer.flush()
     return SynthSummary(events, actor_count, location_count, events, article_count, version)
 

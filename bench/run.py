@@ -1,19 +1,23 @@
 """Dossier's benchmark: start the real server, drive it with wrk from another process, print a table.
 
-    .venv/bin/python bench/run.py [--workers 1 2] [--duration 10] [--connections 32]
+    .venv/bin/python bench/run.py --events 10000                 # synthesise, then measure
+    .venv/bin/python bench/run.py --database-url sqlite:///big.db  # measure an existing database
 
-The server is `dossier serve` on a fresh SQLite database seeded with the curated data (or on
-``--database-url``). wrk is installed from Debian's packages when it is missing. For each query the
-table gives requests per second, p50 and p99 latency, and the server's CPU milliseconds per
-request (user + system time of the server processes, from /proc, divided by requests served).
-A minimal route returning fixed bytes from a bare FastAPI app, measured in the same run, gives the
-ceiling of the machine. This is not a test: it is never run by the test suite.
+The server is `dossier serve` (1 and 2 workers) on a database made by `dossier synth` (the same
+schema, indexes and search index as the real data). wrk is installed from Debian's packages when
+it is missing. Each query is measured twice: "warm" repeats one URL; "cold" cycles through
+thousands of distinct URLs (a wrk Lua script), so no cache can answer. For each the table gives
+requests per second, p50 and p99 latency, the server's CPU milliseconds per request (user + system
+time of the server processes from /proc, divided by requests served) and the largest worker's
+resident memory. A bare FastAPI route returning a fixed 30 KB body, measured in the same run, is
+the ceiling of the machine. This is not a test; a fast test only checks that it runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import shutil
 import socket
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,15 +33,60 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-QUERIES = {
-    "first page of events": "/v1/events",
-    "type + date range": "/v1/events?type=withdrawal&type=statement&date_from=2025-08&date_to=2026",
-    "events of one actor": "/v1/actors/hussein-allawi/events",
-    "events within a location": "/v1/events?location=iraq",
-    "quote search": "/v1/quotes?q=coalition",
-    "one event in detail": "/v1/events/2025-08-18-us-embassy-statement",
-    "one actor in detail": "/v1/actors/hussein-allawi",
-}
+DISTINCT_URLS = 2000
+
+
+def queries(events: int) -> dict[str, tuple[str, Callable[[random.Random], str]]]:
+    """name -> (warm URL, maker of cold URLs), for a database made by `dossier synth`."""
+    actors, places = max(10, events // 10), max(20, events // 20)
+
+    def event_id(rng: random.Random) -> str:
+        return f"event-{rng.randrange(events):07d}"
+
+    def year(rng: random.Random) -> int:
+        return rng.randrange(2000, 2026)
+
+    types = ["statement", "meeting", "withdrawal", "agreement", "announcement"]
+    words = ["partners", "working", "strike", "agreement", "control", "statement", "forces"]
+    return {
+        "first page of events": (
+            "/v1/events",
+            lambda r: f"/v1/events?date_from={year(r)}-{r.randrange(1, 13):02d}",
+        ),
+        "type + date range": (
+            "/v1/events?type=withdrawal&date_from=2010&date_to=2012",
+            lambda r: (
+                f"/v1/events?type={r.choice(types)}&date_from={year(r)}&date_to={year(r) + 1}"
+            ),
+        ),
+        "events of one actor": (
+            "/v1/actors/actor-0000001/events",
+            lambda r: f"/v1/actors/actor-{r.randrange(actors):07d}/events",
+        ),
+        "events within a location": (
+            "/v1/events?location=place-000001",
+            lambda r: f"/v1/events?location=place-{r.randrange(places):06d}",
+        ),
+        "quote search": (
+            "/v1/quotes?q=partners",
+            lambda r: f"/v1/quotes?q={r.choice(words)}&date_from={year(r)}",
+        ),
+        "search": (
+            "/v1/search?q=working",
+            lambda r: f"/v1/search?q={r.choice(words)}+{r.choice(['number', 'with', 'our'])}",
+        ),
+        "one event in detail": ("/v1/events/event-0000001", lambda r: f"/v1/events/{event_id(r)}"),
+        "timeline": (
+            "/v1/timeline?bucket=month&date_from=2020&date_to=2020",
+            lambda r: f"/v1/timeline?bucket=month&date_from={year(r)}&date_to={year(r)}",
+        ),
+        "GeoJSON of events": (
+            "/v1/events?format=geojson",
+            lambda r: f"/v1/events?format=geojson&date_from={year(r)}-{r.randrange(1, 13):02d}",
+        ),
+    }
+
+
 CEILING_APP = """
 from fastapi import FastAPI
 from fastapi.responses import Response
@@ -59,6 +109,7 @@ class Result:
     p99_ms: float
     cpu_ms_per_request: float
     errors: int
+    rss_mb: float = 0.0
 
 
 def free_port() -> int:
@@ -103,10 +154,52 @@ def to_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def run_wrk(wrk: str, url: str, *, duration: int, connections: int, pid: int) -> Result:
+def worker_rss_mb(pid: int) -> float:
+    """Resident memory of the largest process in the server's tree, in MB."""
+    pids = [pid]
+    children_file = Path(f"/proc/{pid}/task/{pid}/children")
+    if children_file.exists():
+        pids += [int(p) for p in children_file.read_text().split()]
+    largest = 0
+    for each in pids:
+        try:
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    largest = max(largest, int(line.split()[1]))
+        except FileNotFoundError:
+            continue
+    return largest / 1024
+
+
+def cold_script(workdir: Path, paths: list[str]) -> Path:
+    """A wrk Lua script that sends each request to the next of many distinct paths."""
+    script = workdir / f"cold-{abs(hash(tuple(paths)))}.lua"
+    listing = ",\n".join('"' + p.replace('"', "") + '"' for p in paths)
+    script.write_text(
+        "local paths = {\n" + listing + "\n}\n"
+        "local i = math.random(#paths)\n"
+        "request = function()\n"
+        "  i = (i % #paths) + 1\n"
+        '  return wrk.format("GET", paths[i])\n'
+        "end\n"
+    )
+    return script
+
+
+def run_wrk(
+    wrk: str, url: str, *, duration: int, connections: int, pid: int, script: Path | None = None
+) -> Result:
     before = process_tree_cpu_seconds(pid)
     output = subprocess.run(
-        [wrk, "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        [
+            wrk,
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            *(["-s", str(script)] if script else []),
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -127,6 +220,7 @@ def run_wrk(wrk: str, url: str, *, duration: int, connections: int, pid: int) ->
         p99_ms=to_ms(re.search(r"^\s*99%\s+(\S+)", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
         cpu_ms_per_request=1000 * cpu / max(requests, 1),
         errors=errors,
+        rss_mb=worker_rss_mb(pid),
     )
 
 
@@ -160,32 +254,37 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def measure(args: argparse.Namespace, workers: int, wrk: str, workdir: Path) -> list[Result]:
+def measure(
+    args: argparse.Namespace, workers: int, wrk: str, workdir: Path, database_url: str
+) -> list[Result]:
     results = []
     port = free_port()
-    env = {
-        **os.environ,
-        "DOSSIER_DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'bench.db'}",
-        "DOSSIER_LOG_LEVEL": "warning",
-    }
+    env = {**os.environ, "DOSSIER_DATABASE_URL": database_url, "DOSSIER_LOG_LEVEL": "warning"}
     base = f"http://127.0.0.1:{port}"
     server = start(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env,
         f"{base}/ready",
     )
+    rng = random.Random(7)
     try:
-        for name, path in QUERIES.items():
-            httpx.get(base + path).raise_for_status()
-            result = run_wrk(
-                wrk,
-                base + path,
-                duration=args.duration,
-                connections=args.connections,
-                pid=server.pid,
-            )
-            result.name = f"{name} ({workers}w)"
-            results.append(result)
+        for name, (warm, make_cold) in queries(args.events).items():
+            if args.only and not any(word in name for word in args.only):
+                continue
+            cold = [make_cold(rng) for _ in range(DISTINCT_URLS)]
+            for path in (warm, *cold[:3]):
+                httpx.get(base + path, timeout=60).raise_for_status()
+            for mode, script in (("warm", None), ("cold", cold_script(workdir, cold))):
+                result = run_wrk(
+                    wrk,
+                    base + warm,
+                    duration=args.duration,
+                    connections=args.connections,
+                    pid=server.pid,
+                    script=script,
+                )
+                result.name = f"{name}, {mode} ({workers}w)"
+                results.append(result)
     finally:
         stop(server)
 
@@ -226,34 +325,52 @@ def measure(args: argparse.Namespace, workers: int, wrk: str, workdir: Path) -> 
 
 def table(results: list[Result], args: argparse.Namespace) -> str:
     lines = [
-        f"Measured {datetime.now(UTC):%Y-%m-%d} on {os.cpu_count()} cores, wrk -t2 "
-        f"-c{args.connections} -d{args.duration}s over loopback, SQLite seed data.",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {os.cpu_count()} cores, {args.events:,} "
+        f"synthetic events (SQLite), wrk -t2 -c{args.connections} -d{args.duration}s over loopback.",
         "",
-        "| query | req/s | p50 ms | p99 ms | server CPU ms/req | errors |",
-        "|---|--:|--:|--:|--:|--:|",
+        "| query | req/s | p50 ms | p99 ms | server CPU ms/req | max worker RSS MB | errors |",
+        "|---|--:|--:|--:|--:|--:|--:|",
     ]
     lines += [
         f"| {r.name} | {r.requests_per_second:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | "
-        f"{r.cpu_ms_per_request:.2f} | {r.errors} |"
+        f"{r.cpu_ms_per_request:.2f} | {r.rss_mb:.0f} | {r.errors} |"
         for r in results
     ]
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--events", type=int, default=10_000, help="size of the synthetic data")
+    parser.add_argument("--database-url", default=None, help="measure this synthesised database")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per query")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--database-url", default=None, help="serve this database instead")
+    parser.add_argument("--only", nargs="*", default=None, help="measure queries naming a word")
     parser.add_argument("--output", type=Path, default=None, help="also write the table here")
     args = parser.parse_args()
     wrk = ensure_wrk()
     with tempfile.TemporaryDirectory() as tmp:
-        results = [r for workers in args.workers for r in measure(args, workers, wrk, Path(tmp))]
+        workdir = Path(tmp)
+        database_url = args.database_url
+        if database_url is None:
+            database_url = f"sqlite:///{workdir / 'bench.db'}"
+            subprocess.run(
+                [sys.executable, "-m", "app.cli", "synth", "--events", str(args.events)],
+                cwd=ROOT,
+                env={**os.environ, "DOSSIER_DATABASE_URL": database_url},
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        results = [
+            r
+            for workers in args.workers
+            for r in measure(args, workers, wrk, workdir, database_url)
+        ]
     output = table(results, args)
     print(output)
     if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(output + "\n")
 
 
