@@ -591,8 +591,8 @@ def timeline(
         else_=finest,
     )
     key = func.substr(cast_(col(m.Event.date_start), String(10)), 1, key_length).label("key")
-    matching = _matching_event_ids(session, filters)
-    dated = and_(col(m.Event.id).in_(matching), col(m.Event.date_start).is_not(None))
+    conditions = _event_conditions(session, filters)
+    dated = and_(*conditions, col(m.Event.date_start).is_not(None))
     counts = session.execute(
         select(key, func.count()).where(dated).group_by(key).order_by(key)
     ).all()
@@ -610,7 +610,7 @@ def timeline(
     ):
         members[bucket_key].append(event_id)
     undated = session.execute(
-        select(func.count()).where(col(m.Event.id).in_(matching), col(m.Event.date_start).is_(None))
+        select(func.count()).where(*conditions, col(m.Event.date_start).is_(None))
     ).scalar_one()
     buckets = []
     for bucket_key, count in counts:

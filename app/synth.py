@@ -61,6 +61,19 @@ ACTOR_KINDS = (
     ("media", 6),
     ("other", 4),
 )
+# A Zipf-like vocabulary, so that a search word matches a realistic share of the quotes (the
+# commonest a few per cent, most well under one per cent) instead of all of them.
+VOCABULARY = list(
+    dict.fromkeys(
+        "".join(
+            random.Random(i).choice("bdgklmnprstvz") + random.Random(i * 7 + j).choice("aeiou")
+            for j in range(3)
+        )
+        for i in range(1500)
+    )
+)
+WORD_WEIGHTS = [1 / (rank + 10) for rank in range(len(VOCABULARY))]
+OPENINGS = ("We will", "They must", "Our partners", "The government", "Nobody can", "It is time to")
 EVENT_TYPES = [
     "announcement",
     "statement",
@@ -278,7 +291,9 @@ def _sentences(
         period = _period(rng)
         when = f" in {period[3]}" if period else ""
         sentence = f"{cast[0][1]} {VERBS[event_type]} {place[1]}{when}."
-        quote = f"We will keep working on {place[1]} with our partners number {number}"
+        quote = " ".join(
+            [rng.choice(OPENINGS), *rng.choices(VOCABULARY, weights=WORD_WEIGHTS, k=4), place[1]]
+        )
         yield number, cast, place, event_type, sentence, period, quote
 
 

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import httpx
 
+from app.synth import VOCABULARY
+
 ROOT = Path(__file__).resolve().parent.parent
 DISTINCT_URLS = 2000
 
@@ -47,7 +49,17 @@ def queries(events: int) -> dict[str, tuple[str, Callable[[random.Random], str]]
         return rng.randrange(2000, 2026)
 
     types = ["statement", "meeting", "withdrawal", "agreement", "announcement"]
-    words = ["partners", "working", "strike", "agreement", "control", "statement", "forces"]
+
+    def type_and_years(rng: random.Random) -> str:
+        first = year(rng)
+        return f"/v1/events?type={rng.choice(types)}&date_from={first}&date_to={first + 1}"
+
+    def one_year_timeline(rng: random.Random) -> str:
+        chosen = year(rng)
+        return f"/v1/timeline?bucket=month&date_from={chosen}&date_to={chosen}"
+
+    # Words of the synthetic vocabulary that match about 0.5-2% of the quotes each.
+    words = VOCABULARY[20:400]
     return {
         "first page of events": (
             "/v1/events",
@@ -55,9 +67,7 @@ def queries(events: int) -> dict[str, tuple[str, Callable[[random.Random], str]]
         ),
         "type + date range": (
             "/v1/events?type=withdrawal&date_from=2010&date_to=2012",
-            lambda r: (
-                f"/v1/events?type={r.choice(types)}&date_from={year(r)}&date_to={year(r) + 1}"
-            ),
+            lambda r: type_and_years(r),
         ),
         "events of one actor": (
             "/v1/actors/actor-0000001/events",
@@ -68,17 +78,17 @@ def queries(events: int) -> dict[str, tuple[str, Callable[[random.Random], str]]
             lambda r: f"/v1/events?location=place-{r.randrange(places):06d}",
         ),
         "quote search": (
-            "/v1/quotes?q=partners",
+            f"/v1/quotes?q={VOCABULARY[100]}",
             lambda r: f"/v1/quotes?q={r.choice(words)}&date_from={year(r)}",
         ),
         "search": (
-            "/v1/search?q=working",
-            lambda r: f"/v1/search?q={r.choice(words)}+{r.choice(['number', 'with', 'our'])}",
+            f"/v1/search?q={VOCABULARY[60]}",
+            lambda r: f"/v1/search?q={r.choice(words)}",
         ),
         "one event in detail": ("/v1/events/event-0000001", lambda r: f"/v1/events/{event_id(r)}"),
         "timeline": (
             "/v1/timeline?bucket=month&date_from=2020&date_to=2020",
-            lambda r: f"/v1/timeline?bucket=month&date_from={year(r)}&date_to={year(r)}",
+            lambda r: one_year_timeline(r),
         ),
         "GeoJSON of events": (
             "/v1/events?format=geojson",
