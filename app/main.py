@@ -16,6 +16,7 @@ from app import __version__
 from app.conditional import ConditionalGetMiddleware
 from app.db import build_engine
 from app.errors import PROBLEM_MEDIA_TYPE, add_exception_handlers, reject_unknown_query_parameters
+from app.response_cache import ResponseCacheMiddleware
 from app.routers import (
     actors,
     articles,
@@ -108,9 +109,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     add_exception_handlers(app)
 
-    # Outermost last: CORS and gzip see the final response, the ETag is computed before gzip.
+    # Outermost last: CORS sees every answer, the cache keeps gzipped bytes, the ETag is computed
+    # before gzip.
     app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_minimum_size)
+    app.add_middleware(
+        ResponseCacheMiddleware,
+        size=settings.response_cache_size,
+        check_seconds=settings.response_cache_check_seconds,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_allow_origins,

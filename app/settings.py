@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="How long a SQLite connection waits for a lock (ms)."
     )
+    response_cache_size: int = Field(
+        default=2048,
+        ge=0,
+        description="Answers kept in each process's response cache (0 turns it off).",
+    )
+    response_cache_check_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How often the response cache checks the dataset version (seconds).",
+    )
     db_pool_size: int = Field(
         default=5, ge=1, description="Connections kept open per process (PostgreSQL)."
     )

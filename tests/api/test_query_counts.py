@@ -6,8 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
+
+from app.main import create_app
+from app.settings import Settings
 
 
 @contextmanager
@@ -23,6 +27,15 @@ def counting_statements(client: TestClient) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """A client without the response cache, so that every request reaches the database."""
+    with TestClient(
+        create_app(settings.model_copy(update={"response_cache_size": 0}))
+    ) as test_client:
+        yield test_client
 
 
 def statements_for(client: TestClient, url: str) -> int:
