@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,13 +100,24 @@ def matching_documents(dialect: Dialect, terms: list[Term]) -> ColumnElement[boo
     return col(SearchDocument.id).in_(matched_rows)
 
 
+def of_types(dialect: Dialect, types: Sequence[str]) -> ColumnElement[bool]:
+    """Documents of these types, written so that the full-text match drives the query plan.
+
+    Left alone, SQLite prefers the (type, target_id) index and tests a million rows against the
+    match; a unary ``+`` hides the column from the index chooser (1 s -> 20 ms at 1M quotes).
+    """
+    if dialect.name == "sqlite":
+        return literal_column("+search_document.type").in_(list(types))
+    return col(SearchDocument.type).in_(list(types))
+
+
 def matching_ids(dialect: Dialect, resource_type: str, q: str | None) -> Any:
     """A subquery of the ids of one resource type matching ``q`` (None when there is no q)."""
     if q is None:
         return None
     return (
         select(col(SearchDocument.target_id))
-        .where(col(SearchDocument.type) == resource_type)
+        .where(of_types(dialect, [resource_type]))
         .where(matching_documents(dialect, parse_query(q)))
     )
 
