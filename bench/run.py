@@ -268,23 +268,42 @@ def measure(
     args: argparse.Namespace, workers: int, wrk: str, workdir: Path, database_url: str
 ) -> list[Result]:
     results = []
-    port = free_port()
-    env = {**os.environ, "DOSSIER_DATABASE_URL": database_url, "DOSSIER_LOG_LEVEL": "warning"}
-    base = f"http://127.0.0.1:{port}"
-    server = start(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env,
-        f"{base}/ready",
-    )
     rng = random.Random(7)
-    try:
-        for name, (warm, make_cold) in queries(args.events).items():
-            if args.only and not any(word in name for word in args.only):
-                continue
-            cold = [make_cold(rng) for _ in range(DISTINCT_URLS)]
-            for path in (warm, *cold[:3]):
-                httpx.get(base + path, timeout=60).raise_for_status()
-            for mode, script in (("warm", None), ("cold", cold_script(workdir, cold))):
+    plan = {
+        name: (warm, [make_cold(rng) for _ in range(DISTINCT_URLS)])
+        for name, (warm, make_cold) in queries(args.events).items()
+        if not args.only or any(word in name for word in args.only)
+    }
+    # "warm" runs with the response cache, as deployed; "cold" runs with it off, which is what
+    # thousands of distinct URLs do to any cache.
+    for mode, cache_size in (("warm", "2048"), ("cold", "0")):
+        port = free_port()
+        env = {
+            **os.environ,
+            "DOSSIER_DATABASE_URL": database_url,
+            "DOSSIER_LOG_LEVEL": "warning",
+            "DOSSIER_RESPONSE_CACHE_SIZE": cache_size,
+        }
+        base = f"http://127.0.0.1:{port}"
+        server = start(
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env,
+            f"{base}/ready",
+        )
+        try:
+            for name, (warm, cold) in plan.items():
+                for path in (warm, *cold[:3]):
+                    httpx.get(base + path, timeout=60).raise_for_status()
+                script = cold_script(workdir, cold) if mode == "cold" else None
                 result = run_wrk(
                     wrk,
                     base + warm,
@@ -295,8 +314,9 @@ def measure(
                 )
                 result.name = f"{name}, {mode} ({workers}w)"
                 results.append(result)
-    finally:
-        stop(server)
+        finally:
+            stop(server)
+    results.sort(key=lambda r: list(plan).index(r.name.split(",")[0]))
 
     (workdir / "ceiling.py").write_text(CEILING_APP)
     port = free_port()
