@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -92,13 +93,20 @@ def serve(
         engine.dispose()
     # Worker processes build their own Settings from the environment.
     os.environ.setdefault("DOSSIER_DATABASE_URL", settings.database_url)
+    worker_count = workers or settings.workers
+    if worker_count > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Each worker writes its metrics here, so /metrics adds up every worker.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="dossier-metrics-")
     uvicorn.run(
         "app.main:app",
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=worker_count,
         log_level=settings.log_level,
         proxy_headers=True,
+        limit_concurrency=settings.max_concurrency,
+        timeout_keep_alive=int(settings.keep_alive_seconds),
+        server_header=False,
     )
 
 

@@ -6,6 +6,7 @@ Nothing here knows about tables or queries; those live in ``models.py`` and ``qu
 from __future__ import annotations
 
 import fcntl
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,8 +25,13 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def build_engine(settings: Settings) -> Engine:
-    """Create the engine for ``settings.database_url``, creating a SQLite file's folder if needed."""
+def build_engine(settings: Settings, *, read_only: bool = False) -> Engine:
+    """Create the engine for ``settings.database_url``, creating a SQLite file's folder if needed.
+
+    ``read_only`` is for the API: SQLite connections refuse writes (``query_only``) and every
+    statement is limited to ``sql_timeout_seconds`` on both engines. Loading data (seed, import,
+    synth, migrations) uses a writable engine without the limit.
+    """
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -39,7 +45,8 @@ def build_engine(settings: Settings) -> Engine:
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout,
         )
-        _install_sqlite_pragmas(engine, settings.sqlite_busy_timeout_ms)
+        _install_sqlite_pragmas(engine, settings.sqlite_busy_timeout_ms, read_only=read_only)
+        _install_sqlite_time_limit(engine, settings.sql_timeout_seconds)
         return engine
     return create_engine(
         url,
@@ -47,18 +54,45 @@ def build_engine(settings: Settings) -> Engine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,
+        connect_args={
+            "options": f"-c statement_timeout={int(settings.sql_timeout_seconds * 1000)} "
+            "-c default_transaction_read_only=on"
+        }
+        if read_only
+        else {},
     )
 
 
-def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
+def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, *, read_only: bool) -> None:
     # SQLite turns foreign keys off per connection by default.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+
+
+def _install_sqlite_time_limit(engine: Engine, seconds: float) -> None:
+    """Interrupt a statement (execution and fetching) that runs longer than ``seconds``.
+
+    SQLite calls the progress handler every few thousand VM steps; returning true aborts the
+    statement with "interrupted" and leaves the connection usable.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        deadline = [float("inf")]
+        record.info["deadline"] = deadline
+        dbapi_connection.set_progress_handler(lambda: time.monotonic() > deadline[0], 10_000)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start_clock(conn: Any, *_args: Any) -> None:
+        if "deadline" in conn.info:
+            conn.info["deadline"][0] = time.monotonic() + seconds
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

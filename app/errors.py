@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("dossier")
@@ -216,6 +217,27 @@ def add_exception_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers) if exc.headers else None,
         )
 
+    @app.exception_handler(OperationalError)
+    async def _database_error(request: Request, exc: OperationalError) -> JSONResponse:
+        if is_timeout(exc):
+            return problem_response(
+                request,
+                status=503,
+                title="Query took too long",
+                slug="query-timeout",
+                detail="The database took too long to answer this request; narrow it or retry.",
+                headers={"Retry-After": "1"},
+            )
+        logger.exception("database error on %s %s", request.method, request.url.path)
+        return problem_response(
+            request,
+            status=503,
+            title="Database unavailable",
+            slug="database-unavailable",
+            detail="The database did not answer; try again shortly.",
+            headers={"Retry-After": "5"},
+        )
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -226,6 +248,12 @@ def add_exception_handlers(app: FastAPI) -> None:
             detail="The server failed to answer this request.",
             slug="internal-error",
         )
+
+
+def is_timeout(exc: OperationalError) -> bool:
+    """Whether a database error is our statement time limit (SQLite interrupt, PostgreSQL cancel)."""
+    original = exc.orig
+    return "interrupted" in str(original) or type(original).__name__ == "QueryCanceled"
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -16,6 +16,8 @@ from app import __version__
 from app.conditional import ConditionalGetMiddleware
 from app.db import build_engine
 from app.errors import PROBLEM_MEDIA_TYPE, add_exception_handlers, reject_unknown_query_parameters
+from app.observability import ObservabilityMiddleware, configure_logging, time_database
+from app.protection import BodyLimitMiddleware, RateLimitMiddleware, SecurityHeadersMiddleware
 from app.response_cache import ResponseCacheMiddleware
 from app.routers import (
     actors,
@@ -74,10 +76,12 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API. The database engine is created when the app starts and disposed at shutdown."""
     settings = settings or Settings()
+    configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = build_engine(settings)
+        app.state.engine = build_engine(settings, read_only=True)
+        time_database(app.state.engine)
         try:
             yield
         finally:
@@ -118,13 +122,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         size=settings.response_cache_size,
         check_seconds=settings.response_cache_check_seconds,
     )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.rate_limit:
+        app.add_middleware(RateLimitMiddleware, limit=settings.rate_limit)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_allow_origins,
         allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["If-None-Match", "Accept", "Accept-Encoding"],
-        expose_headers=["ETag", "Link"],
+        allow_headers=["If-None-Match", "Accept", "Accept-Encoding", "X-Request-ID"],
+        expose_headers=["ETag", "Link", "X-Request-ID"],
     )
+    app.add_middleware(ObservabilityMiddleware)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

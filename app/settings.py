@@ -52,6 +52,29 @@ class Settings(BaseSettings):
         ge=0,
         description="How often the response cache checks the dataset version (seconds).",
     )
+    sql_timeout_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="A database statement running longer is interrupted (503 with Retry-After).",
+    )
+    max_body_bytes: int = Field(
+        default=16384, ge=0, description="Request bodies over this size are refused with 413."
+    )
+    rate_limit: str = Field(
+        default="",
+        description='Per-client request limit in the `limits` syntax (e.g. "600/minute"); '
+        "empty turns it off.",
+    )
+    max_concurrency: int = Field(
+        default=512,
+        ge=1,
+        description="Connections and tasks a worker serves at once; more get 503 (uvicorn).",
+    )
+    keep_alive_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Idle keep-alive connections are closed after this (uvicorn).",
+    )
     db_pool_size: int = Field(
         default=5, ge=1, description="Connections kept open per process (PostgreSQL)."
     )

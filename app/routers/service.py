@@ -1,12 +1,13 @@
 """Service endpoints: ``/v1/meta`` (what is loaded), ``/health`` (alive), ``/ready`` (database answers)."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, queries
 from app.db import SessionDep
 from app.errors import problem_response, problem_responses
+from app.observability import metrics_response
 from app.schemas import Health, Meta
 
 router = APIRouter(tags=["service"])
@@ -22,6 +23,12 @@ async def get_meta(session: SessionDep) -> Meta:
         counts=queries.counts(session),
         articles=queries.all_articles(session),
     )
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics (text exposition format)."""
+    return metrics_response(request)
 
 
 @router.get("/health", summary="Liveness")
