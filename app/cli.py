@@ -1,4 +1,4 @@
-"""The ``dossier`` command: serve, migrate, seed, export, import, synth."""
+"""The ``dossier`` command: serve, migrate, seed, check, export, import, synth."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from app.checks import check_database
 from app.db import build_engine, startup_lock, upgrade_schema
 from app.seeding import SeedError, build_seed_plan, is_seeded, seed_database
 from app.settings import Settings
@@ -147,6 +148,22 @@ def import_command(
     finally:
         engine.dispose()
     typer.echo(f"imported {count} rows")
+
+
+@cli.command()
+def check() -> None:
+    """Check the database's integrity and re-verify every evidence span against its article."""
+    engine = build_engine(Settings())
+    try:
+        checked, problems = check_database(engine)
+    finally:
+        engine.dispose()
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) found", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"database is sound; {checked} evidence spans match their articles")
 
 
 @cli.command()

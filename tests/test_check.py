@@ -1,0 +1,29 @@
+"""`dossier check` finds a sound database sound, and a corrupted span corrupted."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from app.cli import cli
+
+
+def test_check_passes_on_the_seeded_database(database_url: str) -> None:
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
+    assert result.exit_code == 0, result.output
+    assert "database is sound;" in result.output
+    assert int(result.output.split("; ")[1].split()[0]) > 400
+
+
+def test_check_reports_a_span_that_no_longer_matches(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        span_id = connection.execute(text("SELECT min(id) FROM span")).scalar()
+        connection.execute(
+            text("UPDATE span SET exact = 'tampered' WHERE id = :id"), {"id": span_id}
+        )
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
+    assert result.exit_code == 1
+    assert f"span {span_id}:" in result.output
+    assert "1 problem(s) found" in result.output
