@@ -115,24 +115,33 @@ def _csv_line(values: list[str]) -> str:
     return buffer.getvalue()
 
 
-def _items(engine: Engine, fetch: PageFetcher) -> Iterator[Any]:
+def _items(
+    engine: Engine, fetch: PageFetcher, first: tuple[list[Any], str | None]
+) -> Iterator[Any]:
+    items, cursor = first
+    yield from items
+    if cursor is None:
+        return
     with Session(engine) as session:
-        cursor: str | None = None
-        while True:
+        while cursor is not None:
             items, cursor = fetch(session, cursor)
             yield from items
-            if cursor is None:
-                return
 
 
 def export_response(
     kind: str, engine: Engine, fetch: PageFetcher, model: type[BaseModel], name: str
 ) -> StreamingResponse:
-    """Stream every item ``fetch`` pages through, as CSV (RFC 4180) or NDJSON."""
+    """Stream every item ``fetch`` pages through, as CSV (RFC 4180) or NDJSON.
+
+    The first page is read before the answer starts, so that a bad filter still gets a clean
+    422 problem instead of a stream cut short.
+    """
+    with Session(engine) as session:
+        first = fetch(session, None)
     if kind == "ndjson":
 
         def ndjson() -> Iterator[bytes]:
-            for item in _items(engine, fetch):
+            for item in _items(engine, fetch, first):
                 yield item.model_dump_json().encode() + b"\n"
 
         return StreamingResponse(ndjson(), media_type=NDJSON_MEDIA_TYPE)
@@ -141,7 +150,7 @@ def export_response(
 
     def rows() -> Iterator[bytes]:
         yield _csv_line(columns).encode()
-        for item in _items(engine, fetch):
+        for item in _items(engine, fetch, first):
             flat = _flatten(item.model_dump(mode="json"))
             yield _csv_line([neutralise(flat.get(column, "")) for column in columns]).encode()
 

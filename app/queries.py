@@ -420,7 +420,8 @@ def _event_conditions(session: Session, filters: s.EventFilter) -> list[ColumnEl
         # event span before it, and never after its end.
         conditions.append(col(m.Event.sort_missing) == false())
         if date_from is not None:
-            conditions.append(col(m.Event.sort_date) >= date_from - _longest_event_span(session))
+            span = min(_longest_event_span(session), date_from - date.min)
+            conditions.append(col(m.Event.sort_date) >= date_from - span)
         if date_to is not None:
             conditions.append(col(m.Event.sort_date) <= date_to)
     if filters.types:

@@ -593,7 +593,11 @@ class ListQuery(BaseModel):
     )
 
 
-class DatedListQuery(ListQuery):
+class DateRange(BaseModel):
+    """`date_from` / `date_to`, validated as calendar periods."""
+
+    model_config = ConfigDict(extra="forbid")
+
     date_from: DateFilter = None
     date_to: DateFilter = None
 
@@ -601,7 +605,7 @@ class DatedListQuery(ListQuery):
     @classmethod
     def _valid_calendar_date(cls, value: str | None) -> str | None:
         if value is not None:
-            period_of(value)  # raises ValueError for 2025-13 or 2025-02-30
+            period_of(value)  # raises ValueError for 2025-13, 2025-02-30 or year 0
         return value
 
     def period(self) -> tuple[date | None, date | None]:
@@ -611,6 +615,10 @@ class DatedListQuery(ListQuery):
         if start is not None and end is not None and start > end:
             raise InvalidParameter("date_from", "is after date_to")
         return start, end
+
+
+class DatedListQuery(DateRange, ListQuery):
+    pass
 
 
 class ArticleQuery(ListQuery):
@@ -729,19 +737,11 @@ class TimelineQuery(EventFilterQuery):
     article: IdFilter = Field(default=None, description="An article id.")
 
 
-class NetworkQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    date_from: DateFilter = None
-    date_to: DateFilter = None
+class NetworkQuery(DateRange):
     kind: list[ActorKind] | None = Field(default=None, description="Actor kinds to keep.")
     type: list[EventType] | None = Field(
         default=None, description="Event types that make co_event edges."
     )
-
-    def period(self) -> tuple[date | None, date | None]:
-        """The requested period of the events that make co_event edges."""
-        return DatedListQuery(date_from=self.date_from, date_to=self.date_to).period()
 
 
 class SearchQuery(ListQuery):

@@ -133,3 +133,8 @@ def test_a_cursor_for_the_other_sort_order_is_rejected(client: TestClient) -> No
 
 def test_over_long_ids_answer_422_not_500(client: TestClient) -> None:
     assert_problem(client.get("/v1/events/" + "a" * 5000), 422)
+
+
+def test_the_earliest_dates_do_not_overflow(client: TestClient) -> None:
+    assert client.get("/v1/events?date_from=0001").status_code == 200
+    assert client.get("/v1/network?date_from=0000").status_code == 422

@@ -91,3 +91,10 @@ def test_formula_cells_are_neutralised(cell: str) -> None:
 def test_ordinary_cells_are_left_alone() -> None:
     assert formats.neutralise("U.S.-led coalition") == "U.S.-led coalition"
     assert formats.neutralise("") == ""
+
+
+def test_a_bad_filter_on_an_export_is_a_clean_422(client: TestClient) -> None:
+    response = client.get("/v1/search?q=%3A&format=csv")
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert client.get("/v1/actors?format=ndjson&q=").status_code == 422
