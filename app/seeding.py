@@ -399,7 +399,8 @@ class _PlanBuilder:
         raw_bytes = path.read_bytes()
         self.digest.update(name.encode() + b"\0" + raw_bytes + b"\0")
         try:
-            document = yaml.load(raw_bytes.decode("utf-8"), Loader=_LineLoader)  # noqa: S506
+            # _LineLoader is a SafeLoader that also records line numbers.
+            document = yaml.load(raw_bytes.decode("utf-8"), Loader=_LineLoader)  # noqa: S506  # nosec B506
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             mark = getattr(exc, "problem_mark", None)
             self.problem(mark.line + 1 if mark else 0, f"not valid YAML: {exc}")
