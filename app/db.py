@@ -46,7 +46,10 @@ def build_engine(settings: Settings, *, read_only: bool = False) -> Engine:
             pool_timeout=settings.db_pool_timeout,
         )
         _install_sqlite_pragmas(engine, settings.sqlite_busy_timeout_ms, read_only=read_only)
-        _install_sqlite_time_limit(engine, settings.sql_timeout_seconds)
+        if read_only:
+            _install_sqlite_time_limit(engine, settings.sql_timeout_seconds)
+        else:
+            _install_sqlite_immediate_transactions(engine)
         return engine
     return create_engine(
         url,
@@ -74,6 +77,23 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, *, read_only: 
             cursor.execute("PRAGMA query_only = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+
+
+def _install_sqlite_immediate_transactions(engine: Engine) -> None:
+    """Writers take SQLite's write lock when their transaction begins (``BEGIN IMMEDIATE``).
+
+    With the driver's default deferred transactions, two writers can both start, then one fails
+    with "database is locked" at its first write; an immediate transaction waits (busy timeout)
+    for the other to finish instead, so writes queue up one at a time.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _install_sqlite_time_limit(engine: Engine, seconds: float) -> None:

@@ -19,8 +19,10 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 def _configure(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
         # Batch migrations rebuild tables; with foreign keys on, dropping a referenced table fails.
-        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
-        connection.commit()  # end the implicit transaction, so that Alembic owns its own
+        # On the driver connection, outside any transaction: inside one this pragma does nothing.
+        driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None
+        driver_connection.execute("PRAGMA foreign_keys = OFF")
     context.configure(
         connection=connection,
         target_metadata=metadata,
