@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from app.errors import InvalidParameter
 from app.seeding import (
@@ -531,19 +531,34 @@ class Health(BaseModel):
 
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 Limit = Annotated[int, Field(ge=1, le=500, description="Items per page (1-500).")]
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+
+def _printable(value: str | None) -> str | None:
+    """Refuse NUL and other control characters, and lone surrogates (not valid UTF-8)."""
+    if value is not None and any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise ValueError("must not contain control characters or lone surrogates")
+    return value
+
+
 Cursor = Annotated[
     str | None,
-    Field(max_length=1024, description="Opaque cursor from a previous page's `next_cursor`."),
+    Field(
+        max_length=1024,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Opaque cursor from a previous page's `next_cursor`.",
+    ),
 ]
 SearchText = Annotated[
     str | None,
+    AfterValidator(_printable),
     Field(
         max_length=Q_MAX,
         description="Words to find (case, accents and punctuation ignored; each word matches "
         "the start of a word).",
     ),
 ]
-IdFilter = Annotated[str | None, Field(max_length=ID_MAX)]
+IdFilter = Annotated[str | None, Field(max_length=ID_MAX, pattern=ID_PATTERN)]
 DateFilter = Annotated[
     str | None,
     Field(
@@ -576,7 +591,7 @@ def _facet_names(values: list[str] | None, allowed: tuple[str, ...]) -> list[str
 
 
 FacetsParameter = Annotated[
-    list[str] | None,
+    list[Annotated[str, Field(pattern=r"^[a-z_,]+$", max_length=100)]] | None,
     Field(description="Facets to count, comma-separated or repeated.", max_length=10),
 ]
 
@@ -745,15 +760,16 @@ class NetworkQuery(DateRange):
 
 
 class SearchQuery(ListQuery):
-    q: str = Field(
+    q: Annotated[str, AfterValidator(_printable)] = Field(
         min_length=1,
         max_length=Q_MAX,
         description='Words (prefixes match: "withdr"), hyphenated words ("al-Asad") and '
         '"quoted phrases"; all must match. Case, accents and punctuation are ignored.',
         examples=["Sudani"],
     )
-    types: list[str] | None = Field(
+    types: list[Annotated[str, Field(pattern=r"^[a-z_,]+$", max_length=100)]] | None = Field(
         default=None,
+        max_length=10,
         description="Resource types to search, comma-separated or repeated "
         "(event, actor, location, quote, article). Default: all.",
         examples=["event,actor"],

@@ -12,6 +12,7 @@ from app.routers.events import events_answer
 from app.routers.quotes import quotes_answer
 from app.schemas import (
     ID_MAX,
+    ID_PATTERN,
     ActorDetail,
     ActorPage,
     ActorPublic,
@@ -24,7 +25,10 @@ from app.schemas import (
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
 ActorId = Annotated[
-    str, Path(max_length=ID_MAX, description="Actor id.", examples=["hussein-allawi"])
+    str,
+    Path(
+        max_length=ID_MAX, pattern=ID_PATTERN, description="Actor id.", examples=["hussein-allawi"]
+    ),
 ]
 
 

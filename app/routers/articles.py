@@ -10,6 +10,7 @@ from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
 from app.schemas import (
     ID_MAX,
+    ID_PATTERN,
     AnnotationList,
     ArticleDetail,
     ArticlePage,
@@ -20,7 +21,12 @@ from app.schemas import (
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 ArticleId = Annotated[
     str,
-    Path(max_length=ID_MAX, description="Article id.", examples=["kurdistan24-coalition-shift"]),
+    Path(
+        max_length=ID_MAX,
+        pattern=ID_PATTERN,
+        description="Article id.",
+        examples=["kurdistan24-coalition-shift"],
+    ),
 ]
 
 

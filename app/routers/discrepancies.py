@@ -8,7 +8,7 @@ from app import formats, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
-from app.schemas import ID_MAX, DiscrepancyPage, DiscrepancyPublic, DiscrepancyQuery
+from app.schemas import ID_MAX, ID_PATTERN, DiscrepancyPage, DiscrepancyPublic, DiscrepancyQuery
 
 router = APIRouter(prefix="/v1/discrepancies", tags=["discrepancies"])
 
@@ -49,6 +49,7 @@ async def get_discrepancy(
         str,
         Path(
             max_length=ID_MAX,
+            pattern=ID_PATTERN,
             description="Discrepancy id.",
             examples=["who-handles-military-details"],
         ),

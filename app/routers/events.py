@@ -12,6 +12,7 @@ from app.pagination import set_next_link
 from app.routers.quotes import quotes_answer
 from app.schemas import (
     ID_MAX,
+    ID_PATTERN,
     EventDetail,
     EventFilter,
     EventPage,
@@ -25,7 +26,12 @@ from app.schemas import (
 router = APIRouter(prefix="/v1/events", tags=["events"])
 EventId = Annotated[
     str,
-    Path(max_length=ID_MAX, description="Event id.", examples=["2025-08-18-us-embassy-statement"]),
+    Path(
+        max_length=ID_MAX,
+        pattern=ID_PATTERN,
+        description="Event id.",
+        examples=["2025-08-18-us-embassy-statement"],
+    ),
 ]
 
 

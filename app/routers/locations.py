@@ -11,6 +11,7 @@ from app.pagination import set_next_link
 from app.routers.events import events_answer
 from app.schemas import (
     ID_MAX,
+    ID_PATTERN,
     EventPage,
     LocationDetail,
     LocationPage,
@@ -21,7 +22,13 @@ from app.schemas import (
 
 router = APIRouter(prefix="/v1/locations", tags=["locations"])
 LocationId = Annotated[
-    str, Path(max_length=ID_MAX, description="Location id.", examples=["ain-al-asad-air-base"])
+    str,
+    Path(
+        max_length=ID_MAX,
+        pattern=ID_PATTERN,
+        description="Location id.",
+        examples=["ain-al-asad-air-base"],
+    ),
 ]
 
 

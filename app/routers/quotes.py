@@ -9,7 +9,7 @@ from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
-from app.schemas import ID_MAX, QuotePage, QuotePublic, QuoteQuery, ScopedQuoteQuery
+from app.schemas import ID_MAX, ID_PATTERN, QuotePage, QuotePublic, QuoteQuery, ScopedQuoteQuery
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
 
@@ -79,6 +79,7 @@ async def get_quote(
         str,
         Path(
             max_length=ID_MAX,
+            pattern=ID_PATTERN,
             description="Quote id.",
             examples=["embassy-not-the-end-of-coalition-work"],
         ),

@@ -138,3 +138,19 @@ def test_over_long_ids_answer_422_not_500(client: TestClient) -> None:
 def test_the_earliest_dates_do_not_overflow(client: TestClient) -> None:
     assert client.get("/v1/events?date_from=0001").status_code == 200
     assert client.get("/v1/network?date_from=0000").status_code == 422
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/v1/events?actor=%00",
+        "/v1/events?q=%00",
+        "/v1/search?q=a%00b",
+        "/v1/events/%00",
+        "/v1/events?cursor=%00",
+        "/v1/events?q=%ED%A0%80",  # a lone surrogate, percent-encoded
+        "/v1/events?facets=type%00",
+    ],
+)
+def test_nul_bytes_and_broken_text_are_422_not_500(client: TestClient, url: str) -> None:
+    assert_problem(client.get(url), 422)
