@@ -13,14 +13,14 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
 
 from app import models
 from app.search import fold, fold_all, folded_names
-from app.seeding import CONTEXT_LENGTH, TABLE_ORDER
+from app.seeding import CONTEXT_LENGTH, TABLE_ORDER, ActorRoleInEvent, EventType
 
 EVENTS_PER_ARTICLE = 200
 BATCH = 5_000
@@ -74,22 +74,9 @@ VOCABULARY = list(
 )
 WORD_WEIGHTS = [1 / (rank + 10) for rank in range(len(VOCABULARY))]
 OPENINGS = ("We will", "They must", "Our partners", "The government", "Nobody can", "It is time to")
-EVENT_TYPES = [
-    "announcement",
-    "statement",
-    "meeting",
-    "agreement",
-    "withdrawal",
-    "military_strike",
-    "declaration",
-    "formation",
-    "capture",
-    "debate",
-    "policy_shift",
-    "other",
-]
+EVENT_TYPES = list(get_args(EventType))
 STATUSES = (("occurred", 70), ("ongoing", 10), ("planned", 12), ("expected", 8))
-ROLES = ("organizer", "participant", "speaker", "target", "subject")
+ROLES = get_args(ActorRoleInEvent)
 VERBS = {
     "announcement": "announced a new plan for",
     "statement": "issued a statement on",

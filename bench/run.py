@@ -196,6 +196,14 @@ def cold_script(workdir: Path, paths: list[str]) -> Path:
     return script
 
 
+def _found(pattern: str, output: str) -> str:
+    """The first group of ``pattern`` in wrk's output (one line at a time)."""
+    match = re.search(pattern, output, re.MULTILINE)
+    if match is None:
+        raise ValueError(f"wrk printed no {pattern!r}:\n{output}")
+    return match.group(1)
+
+
 def run_wrk(
     wrk: str, url: str, *, duration: int, connections: int, pid: int, script: Path | None = None
 ) -> Result:
@@ -215,7 +223,7 @@ def run_wrk(
         check=True,
     ).stdout
     cpu = process_tree_cpu_seconds(pid) - before
-    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    requests = int(_found(r"(\d+) requests in", output))
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         errors += int(match.group(1))
@@ -225,9 +233,9 @@ def run_wrk(
         errors += sum(int(g) for g in match.groups())
     return Result(
         name="",
-        requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
-        p50_ms=to_ms(re.search(r"^\s*50%\s+(\S+)", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
-        p99_ms=to_ms(re.search(r"^\s*99%\s+(\S+)", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
+        requests_per_second=float(_found(r"Requests/sec:\s+([\d.]+)", output)),
+        p50_ms=to_ms(_found(r"^\s*50%\s+(\S+)", output)),
+        p99_ms=to_ms(_found(r"^\s*99%\s+(\S+)", output)),
         cpu_ms_per_request=1000 * cpu / max(requests, 1),
         errors=errors,
         rss_mb=worker_rss_mb(pid),
