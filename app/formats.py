@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Union, get_args, get_origin
 
 import orjson
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
@@ -275,6 +275,22 @@ def list_responses(*, geojson: bool = False) -> dict[int | str, dict[str, Any]]:
 
 
 # --- JSON-LD ----------------------------------------------------------------------------------
+
+
+class ModelResponse(JSONResponse):
+    """A response model already built and checked by the query layer, serialised by pydantic.
+
+    Returning it skips FastAPI's second validation of the whole answer against the route's
+    ``response_model``, which would cost more than building it did.
+    """
+
+    def render(self, content: Any) -> bytes:
+        return type(content).__pydantic_serializer__.to_json(content)  # type: ignore[no-any-return]
+
+
+def model_response(model: BaseModel, response: Response | None = None) -> ModelResponse:
+    """``model`` as JSON, with the headers a handler set on its ``response`` (``Link``)."""
+    return ModelResponse(model, headers=dict(response.headers) if response else None)
 
 
 class LinkedDataResponse(JSONResponse):

@@ -103,6 +103,9 @@ class Event(SQLModel, table=True):
         Index("ix_event_sort", "sort_missing", "sort_date", "id"),
         Index("ix_event_type_sort", "type", "sort_missing", "sort_date", "id"),
         Index("ix_event_status_sort", "status", "sort_missing", "sort_date", "id"),
+        # Date-range pages: events that began before the range but still overlap it are found
+        # per span class, each class a short range scan (see queries.list_events).
+        Index("ix_event_span_sort", "span_class", "sort_missing", "sort_date", "id", "date_end"),
     )
 
     id: str = Field(primary_key=True, sa_type=slug_type())
@@ -119,6 +122,16 @@ class Event(SQLModel, table=True):
     # plain index scan.
     sort_missing: bool
     sort_date: date
+    # The bit length of the event's span in days (see span_class_of); 0 when undated.
+    span_class: int = Field(default=0)
+
+
+def span_class_of(start: date | None, end: date | None) -> int:
+    """The span class of a period: class c holds periods lasting 2**(c-1) to 2**c - 1 days
+    beyond their first day (0: a single day, 5: 16 to 31 days, 9: 256 to 511 days)."""
+    if start is None or end is None:
+        return 0
+    return (end - start).days.bit_length()
 
 
 class EventActor(SQLModel, table=True):

@@ -12,10 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar, cast
 
+from pydantic import TypeAdapter
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     String,
     and_,
+    bindparam,
     case,
     distinct,
     false,
@@ -25,6 +28,7 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    union_all,
 )
 from sqlalchemy import cast as cast_
 from sqlalchemy.orm import aliased
@@ -407,14 +411,19 @@ def get_location(session: Session, location_id: str) -> s.LocationDetail | None:
 # --- events -----------------------------------------------------------------------------------
 
 
-def _event_conditions(session: Session, filters: s.EventFilter) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of an event filter (shared by lists, facets, timeline and network)."""
+def _event_conditions(
+    session: Session, filters: s.EventFilter, *, period: bool = True
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of an event filter (shared by lists, facets, timeline and network).
+
+    ``period=False`` leaves the date range out, for callers that state it themselves.
+    """
     conditions: list[ColumnElement[bool]] = [
-        _matches_q(session, "event", col(m.Event.id), filters.q),
-        _overlaps(col(m.Event.date_start), col(m.Event.date_end), filters.period),
+        _matches_q(session, "event", col(m.Event.id), filters.q)
     ]
     date_from, date_to = filters.period
-    if date_from is not None or date_to is not None:
+    if period and (date_from is not None or date_to is not None):
+        conditions.append(_overlaps(col(m.Event.date_start), col(m.Event.date_end), filters.period))
         # The same condition restated on the sort key, so that the (sort_missing, sort_date)
         # index gives a range scan: an event overlapping the period starts at most the longest
         # event span before it, and never after its end.
@@ -464,6 +473,48 @@ def _longest_event_span(session: Session) -> timedelta:
     return timedelta(days=int(info.value) if info is not None else 366 * 1000)
 
 
+def _span_classes(session: Session) -> list[int]:
+    """The span classes of the dated events, recorded when the data was loaded."""
+    info = session.get(m.DatasetInfo, "event_span_classes")
+    if info is None:
+        return list(range(25))
+    return [int(c) for c in info.value.split(",") if c]
+
+
+def _overlapping_parts(session: Session, filters: s.EventFilter) -> list[list[ColumnElement[bool]]]:
+    """The date range as disjoint parts, each an index range scan in sort order.
+
+    An event overlaps [from, to] if it starts inside it, or starts before ``from`` and ends on
+    or after it. The first part is a plain range on the sort key. The second kind is split by
+    span class: an event of class c lasts less than 2**c days, so it starts at most that long
+    before ``from``, and its part scans only that window of the (span_class, sort_date) index.
+    """
+    date_from, date_to = filters.period
+    dated = col(m.Event.sort_missing) == false()
+    within = [dated]
+    if date_from is not None:
+        within.append(col(m.Event.sort_date) >= date_from)
+    if date_to is not None:
+        within.append(col(m.Event.sort_date) <= date_to)
+    parts = [within]
+    if date_from is None:
+        return parts
+    for span_class in _span_classes(session):
+        if span_class == 0:
+            continue  # single-day events cannot start before the range and reach into it
+        window = min(timedelta(days=2**span_class - 1), date_from - date.min)
+        parts.append(
+            [
+                col(m.Event.span_class) == span_class,
+                dated,
+                col(m.Event.sort_date) >= date_from - window,
+                col(m.Event.sort_date) < date_from,
+                col(m.Event.date_end) >= date_from,
+            ]
+        )
+    return parts
+
+
 def _matching_event_ids(session: Session, filters: s.EventFilter) -> Any:
     return select(col(m.Event.id)).where(*_event_conditions(session, filters))
 
@@ -479,7 +530,7 @@ def list_events(
     """Events matching every filter, by date (undated last), ties by id."""
     descending = sort == "-date"
     ordering = "events:" + sort
-    conditions = _event_conditions(session, filters)
+    conditions = _event_conditions(session, filters, period=False)
     if cursor is not None:
         missing, sort_date, last_id = decode_cursor(cursor, ordering, 3)
         try:
@@ -505,11 +556,24 @@ def list_events(
         if descending
         else [col(m.Event.sort_missing), col(m.Event.sort_date), col(m.Event.id)]
     )
-    rows = (
-        session.execute(select(m.Event).where(*conditions).order_by(*order).limit(limit + 1))
-        .scalars()
-        .all()
-    )
+    if filters.period == (None, None):
+        statement = select(*EVENT_COLUMNS).where(*conditions).order_by(*order).limit(limit + 1)
+    else:
+        # Each part yields its own first page in index order; the page is the best of them.
+        pages = [
+            select(col(m.Event.id)).where(*conditions, *part).order_by(*order).limit(limit + 1)
+            for part in _overlapping_parts(session, filters)
+        ]
+        candidates = (
+            pages[0] if len(pages) == 1 else union_all(*(select(p.subquery()) for p in pages))
+        )
+        statement = (
+            select(*EVENT_COLUMNS)
+            .where(col(m.Event.id).in_(candidates))
+            .order_by(*order)
+            .limit(limit + 1)
+        )
+    rows = session.connection().execute(statement).all()
     page, next_cursor = _page(
         rows, limit, ordering, lambda e: [e.sort_missing, e.sort_date.isoformat(), e.id]
     )
@@ -629,53 +693,93 @@ def timeline(
     return buckets, undated
 
 
-def _events_public(session: Session, events: Sequence[m.Event]) -> list[s.EventPublic]:
-    ids = [e.id for e in events]
-    if not ids:
+# The page of events and its related rows are read with statements built once, as plain rows:
+# on a 50-event page, building statements and ORM objects per request cost more than the SQL.
+_event = m.metadata.tables["event"]
+_event_actor = m.metadata.tables["event_actor"]
+_event_location = m.metadata.tables["event_location"]
+_event_article = m.metadata.tables["event_article"]
+_actor = m.metadata.tables["actor"]
+_location = m.metadata.tables["location"]
+EVENT_COLUMNS = tuple(
+    _event.c[name]
+    for name in (
+        "id",
+        "title",
+        "summary",
+        "type",
+        "status",
+        "date_start",
+        "date_end",
+        "date_precision",
+        "date_text",
+        "date_basis",
+        "sort_missing",
+        "sort_date",
+    )
+)
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_ACTORS_OF_EVENTS = (
+    select(_event_actor.c.event_id, _event_actor.c.role, _actor.c.id, _actor.c.name, _actor.c.kind)
+    .join(_actor, _actor.c.id == _event_actor.c.actor_id)
+    .where(_event_actor.c.event_id.in_(_IDS))
+    .order_by(_event_actor.c.event_id, _event_actor.c.position)
+)
+_LOCATIONS_OF_EVENTS = (
+    select(_event_location.c.event_id, _location.c.id, _location.c.name)
+    .join(_location, _location.c.id == _event_location.c.location_id)
+    .where(_event_location.c.event_id.in_(_IDS))
+    .order_by(_event_location.c.event_id, _event_location.c.position)
+)
+_ARTICLES_OF_EVENTS = (
+    select(_event_article.c.event_id, _event_article.c.article_id)
+    .where(_event_article.c.event_id.in_(_IDS))
+    .order_by(_event_article.c.event_id, _event_article.c.article_id)
+)
+_EVENT_BY_ID = select(*EVENT_COLUMNS).where(_event.c.id == bindparam("id"))
+_EVENT_LIST = TypeAdapter(list[s.EventPublic])
+
+
+def _events_public(session: Session, events: Sequence[Any]) -> list[s.EventPublic]:
+    """Rows of EVENT_COLUMNS as public events, with their actors, places and articles."""
+    if not events:
         return []
-    actors: dict[str, list[s.EventActorPublic]] = defaultdict(list)
-    for event_id, role, actor_id, name, kind in session.execute(
-        select(
-            col(m.EventActor.event_id),
-            col(m.EventActor.role),
-            col(m.Actor.id),
-            col(m.Actor.name),
-            col(m.Actor.kind),
-        )
-        .join(m.Actor, col(m.Actor.id) == col(m.EventActor.actor_id))
-        .where(col(m.EventActor.event_id).in_(ids))
-        .order_by(col(m.EventActor.event_id), col(m.EventActor.position))
-    ):
-        actors[event_id].append(s.EventActorPublic(id=actor_id, name=name, kind=kind, role=role))
-    locations: dict[str, list[s.LocationRef]] = defaultdict(list)
-    for event_id, location_id, name in session.execute(
-        select(col(m.EventLocation.event_id), col(m.Location.id), col(m.Location.name))
-        .join(m.Location, col(m.Location.id) == col(m.EventLocation.location_id))
-        .where(col(m.EventLocation.event_id).in_(ids))
-        .order_by(col(m.EventLocation.event_id), col(m.EventLocation.position))
-    ):
-        locations[event_id].append(s.LocationRef(id=location_id, name=name))
+    connection = session.connection()
+    ids = {"ids": [e.id for e in events]}
+    actors: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for event_id, role, actor_id, name, kind in connection.execute(_ACTORS_OF_EVENTS, ids):
+        actors[event_id].append({"id": actor_id, "name": name, "kind": kind, "role": role})
+    locations: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for event_id, location_id, name in connection.execute(_LOCATIONS_OF_EVENTS, ids):
+        locations[event_id].append({"id": location_id, "name": name})
     articles: dict[str, list[str]] = defaultdict(list)
-    for event_id, article_id in session.execute(
-        select(col(m.EventArticle.event_id), col(m.EventArticle.article_id))
-        .where(col(m.EventArticle.event_id).in_(ids))
-        .order_by(col(m.EventArticle.event_id), col(m.EventArticle.article_id))
-    ):
+    for event_id, article_id in connection.execute(_ARTICLES_OF_EVENTS, ids):
         articles[event_id].append(article_id)
-    return [
-        s.EventPublic(
-            id=e.id,
-            title=e.title,
-            summary=e.summary,
-            type=e.type,
-            status=e.status,
-            date=_date_value(e.date_start, e.date_end, e.date_precision, e.date_text, e.date_basis),
-            actors=actors.get(e.id, []),
-            locations=locations.get(e.id, []),
-            articles=articles.get(e.id, []),
-        )
-        for e in events
-    ]
+    # One validation of the whole page (in pydantic's core) instead of one per nested object.
+    return _EVENT_LIST.validate_python(
+        [
+            {
+                "id": e.id,
+                "title": e.title,
+                "summary": e.summary,
+                "type": e.type,
+                "status": e.status,
+                "date": None
+                if e.date_start is None
+                else {
+                    "start": e.date_start,
+                    "end": e.date_end,
+                    "precision": e.date_precision,
+                    "text": e.date_text,
+                    "basis": e.date_basis,
+                },
+                "actors": actors.get(e.id, []),
+                "locations": locations.get(e.id, []),
+                "articles": articles.get(e.id, []),
+            }
+            for e in events
+        ]
+    )
 
 
 def event_exists(session: Session, event_id: str) -> bool:
@@ -685,7 +789,7 @@ def event_exists(session: Session, event_id: str) -> bool:
 
 def get_event(session: Session, event_id: str) -> s.EventDetail | None:
     """One event with its evidence, each actor's evidence and its quotes."""
-    event = session.get(m.Event, event_id)
+    event = session.connection().execute(_EVENT_BY_ID, {"id": event_id}).first()
     if event is None:
         return None
     (public,) = _events_public(session, [event])

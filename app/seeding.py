@@ -600,6 +600,10 @@ class _PlanBuilder:
         self.plan.add(
             models.DatasetInfo, key="longest_event_span_days", value=str(max(spans, default=0))
         )
+        classes = sorted({span.bit_length() for span in spans})
+        self.plan.add(
+            models.DatasetInfo, key="event_span_classes", value=",".join(map(str, classes))
+        )
         self.plan.add(models.DatasetInfo, key="dataset_version", value=self.plan.dataset_version)
         return self.plan
 
@@ -835,6 +839,7 @@ class _PlanBuilder:
                 status=event.status,
                 sort_missing=event.date is None,
                 sort_date=dates["date_start"] or date(1, 1, 1),
+                span_class=models.span_class_of(dates["date_start"], dates["date_end"]),
                 **dates,
             )
             self._index(

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, get_args
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, false, insert, select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from app import models
 from app.search import fold, fold_all, folded_names
@@ -122,8 +123,12 @@ def _period(rng: random.Random) -> tuple[date, date, str, str] | None:
     if roll < 0.05:
         return None
     day = date(2000, 1, 1) + timedelta(days=rng.randrange(27 * 365))
-    if roll < 0.70:
+    if roll < 0.60:
         return day, day, "day", day.strftime("%B %d, %Y")
+    if roll < 0.70:
+        # A run of days: a visit, a campaign, a conference.
+        last = day + timedelta(days=rng.randrange(1, 121))
+        return day, last, "day", f"{day:%B %d, %Y} to {last:%B %d, %Y}"
     if roll < 0.90:
         first = day.replace(day=1)
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
@@ -168,7 +173,7 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
     actor_count = max(10, events // 10)
     location_count = max(20, events // 20)
     article_count = max(1, -(-events // EVENTS_PER_ARTICLE))
-    version = hashlib.sha256(f"synth-v1:{events}:{seed}".encode()).hexdigest()[:16]
+    version = hashlib.sha256(f"synth-v2:{events}:{seed}".encode()).hexdigest()[:16]
     actors = [
         (f"actor-{i:07d}", _name(rng, 2), _weighted(rng, ACTOR_KINDS)) for i in range(actor_count)
     ]
@@ -230,6 +235,14 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
         writer.add(models.DatasetInfo, key="dataset_version", value=version)
         # Year-precision dates are the longest periods synth writes.
         writer.add(models.DatasetInfo, key="longest_event_span_days", value="365")
+        writer.flush()
+        classes = connection.execute(
+            select(col(models.Event.span_class))
+            .where(col(models.Event.sort_missing) == false())
+            .distinct()
+            .order_by(col(models.Event.span_class))
+        ).scalars()
+        writer.add(models.DatasetInfo, key="event_span_classes", value=",".join(map(str, classes)))
         writer.flush()
     return SynthSummary(events, actor_count, location_count, events, article_count, version)
 
@@ -365,6 +378,7 @@ def _article(
             date_basis=None,
             sort_missing=period is None,
             sort_date=start or date(1, 1, 1),
+            span_class=models.span_class_of(start, end),
         )
         writer.add(
             models.SearchDocument,

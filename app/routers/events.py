@@ -66,11 +66,14 @@ def events_answer(
             formats.events_feature_collection(items, places, counts, cursor),
             headers=dict(response.headers),
         )
-    return EventPage(
-        data=items,
-        has_more=cursor is not None,
-        next_cursor=cursor,
-        facets=queries.event_facets(session, filters, facets) if facets else None,
+    return formats.model_response(
+        EventPage(
+            data=items,
+            has_more=cursor is not None,
+            next_cursor=cursor,
+            facets=queries.event_facets(session, filters, facets) if facets else None,
+        ),
+        response,
     )
 
 
@@ -114,7 +117,7 @@ async def get_event(session: SessionDep, request: Request, event_id: EventId) ->
         return formats.LinkedDataResponse(
             linked_data.event_document(event, formats.base_url(request))
         )
-    return event
+    return formats.model_response(event)
 
 
 @router.get(
