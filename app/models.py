@@ -100,7 +100,9 @@ class Event(SQLModel, table=True):
     # Each list filter that is an equality gets an index ending in the sort key, so that a page
     # of "withdrawals, by date" is an index range scan, not a sort of every withdrawal.
     __table_args__ = (
-        Index("ix_event_sort", "sort_missing", "sort_date", "id"),
+        # Also covers the timeline (precision) and date-range checks (date_end) without reading
+        # the table.
+        Index("ix_event_sort", "sort_missing", "sort_date", "id", "date_precision", "date_end"),
         Index("ix_event_type_sort", "type", "sort_missing", "sort_date", "id"),
         Index("ix_event_status_sort", "status", "sort_missing", "sort_date", "id"),
         # Date-range pages: events that began before the range but still overlap it are found

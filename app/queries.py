@@ -423,7 +423,8 @@ def _event_conditions(
     ]
     date_from, date_to = filters.period
     if period and (date_from is not None or date_to is not None):
-        conditions.append(_overlaps(col(m.Event.date_start), col(m.Event.date_end), filters.period))
+        # sort_date is date_start for dated events, and sits in the sort index with date_end.
+        conditions.append(_overlaps(col(m.Event.sort_date), col(m.Event.date_end), filters.period))
         # The same condition restated on the sort key, so that the (sort_missing, sort_date)
         # index gives a range scan: an event overlapping the period starts at most the longest
         # event span before it, and never after its end.
@@ -641,8 +642,18 @@ def event_facets(
     return facets
 
 
+# Above this many buckets the timeline takes every bucket's first events in one windowed query;
+# below it, one short index range per bucket is cheaper.
+TIMELINE_BUCKET_QUERIES = 60
+
+
 def timeline(
-    session: Session, filters: s.EventFilter, *, bucket: str, events_per_bucket: int
+    session: Session,
+    filters: s.EventFilter,
+    *,
+    bucket: str,
+    events_per_bucket: int,
+    bucket_queries: int = TIMELINE_BUCKET_QUERIES,
 ) -> tuple[list[s.TimelineBucket], int]:
     """Matching dated events in buckets no finer than each event's own precision.
 
@@ -650,35 +661,45 @@ def timeline(
     it) and the number of matching events left out because they are undated.
     """
     finest = {"year": 4, "month": 7, "day": 10}[bucket]
-    key_length = case(
-        (col(m.Event.date_precision) == "year", 4),
-        (col(m.Event.date_precision) == "month", min(7, finest)),
-        else_=finest,
-    )
-    key = func.substr(cast_(col(m.Event.date_start), String(10)), 1, key_length).label("key")
     conditions = _event_conditions(session, filters)
-    dated = and_(*conditions, col(m.Event.date_start).is_not(None))
-    counts = session.execute(
-        select(key, func.count()).where(dated).group_by(key).order_by(key)
-    ).all()
-    rank = (
-        func.row_number()
-        .over(partition_by=key, order_by=(col(m.Event.sort_date), col(m.Event.id)))
-        .label("rank")
-    )
-    ranked = select(key, col(m.Event.id).label("id"), rank).where(dated).subquery()
-    members: dict[str, list[str]] = defaultdict(list)
-    for bucket_key, event_id in session.execute(
-        select(ranked.c.key, ranked.c.id)
-        .where(ranked.c.rank <= events_per_bucket)
-        .order_by(ranked.c.key, ranked.c.rank)
+    dated = [*conditions, col(m.Event.sort_missing) == false()]
+    # Counted per start date (in index order, no sort) and precision, then folded into buckets
+    # here: grouping by a computed key would sort every matching event.
+    precisions = ("year", "month", "day")
+    counts: dict[str, int] = defaultdict(int)
+    for day, *by_precision in session.execute(
+        select(
+            col(m.Event.sort_date),
+            *(
+                func.sum(case((col(m.Event.date_precision) == precision, 1), else_=0))
+                for precision in precisions
+            ),
+        )
+        .where(*dated)
+        .group_by(col(m.Event.sort_date))
     ):
-        members[bucket_key].append(event_id)
+        for precision, count in zip(precisions, by_precision, strict=True):
+            if count:
+                counts[_bucket_key(day, precision, finest)] += count
+    keys = sorted(counts)
+    if len(keys) <= bucket_queries:
+        # The bucket's own range replaces the period's sort-key range (SQLite would use only one).
+        in_bucket = [
+            *_event_conditions(session, filters, period=False),
+            _overlaps(col(m.Event.sort_date), col(m.Event.date_end), filters.period),
+            col(m.Event.sort_missing) == false(),
+        ]
+        members = {
+            key: _first_events_of_bucket(session, in_bucket, key, finest, events_per_bucket)
+            for key in keys
+        }
+    else:
+        members = _first_events_of_buckets(session, dated, finest, events_per_bucket)
     undated = session.execute(
-        select(func.count()).where(*conditions, col(m.Event.date_start).is_(None))
+        select(func.count()).where(*conditions, col(m.Event.sort_missing) == true())
     ).scalar_one()
     buckets = []
-    for bucket_key, count in counts:
+    for bucket_key in keys:
         start, end, precision = period_of(bucket_key)
         buckets.append(
             s.TimelineBucket(
@@ -686,11 +707,71 @@ def timeline(
                 start=start,
                 end=end,
                 precision=precision,
-                count=count,
+                count=counts[bucket_key],
                 events=members.get(bucket_key, []),
             )
         )
     return buckets, undated
+
+
+def _bucket_key(day: date, precision: str, finest: int) -> str:
+    """The bucket of an event: its start date cut to the bucket size, never finer than its
+    own precision."""
+    length = 4 if precision == "year" else min(7, finest) if precision == "month" else finest
+    return day.isoformat()[:length]
+
+
+def _precisions_in_bucket(key: str, finest: int) -> list[str]:
+    """The event precisions whose events land in buckets of this key's length."""
+    if len(key) == 4:
+        return ["year", "month", "day"] if finest == 4 else ["year"]
+    if len(key) == 7:
+        return ["month", "day"] if finest == 7 else ["month"]
+    return ["day"]
+
+
+def _first_events_of_bucket(
+    session: Session, conditions: list[ColumnElement[bool]], key: str, finest: int, limit: int
+) -> list[str]:
+    start, end, _ = period_of(key)
+    return list(
+        session.execute(
+            select(col(m.Event.id))
+            .where(
+                *conditions,
+                col(m.Event.sort_date) >= start,
+                col(m.Event.sort_date) <= end,
+                col(m.Event.date_precision).in_(_precisions_in_bucket(key, finest)),
+            )
+            .order_by(col(m.Event.sort_date), col(m.Event.id))
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def _first_events_of_buckets(
+    session: Session, dated: list[ColumnElement[bool]], finest: int, limit: int
+) -> dict[str, list[str]]:
+    key_length = case(
+        (col(m.Event.date_precision) == "year", 4),
+        (col(m.Event.date_precision) == "month", min(7, finest)),
+        else_=finest,
+    )
+    key = func.substr(cast_(col(m.Event.sort_date), String(10)), 1, key_length).label("key")
+    rank = (
+        func.row_number()
+        .over(partition_by=key, order_by=(col(m.Event.sort_date), col(m.Event.id)))
+        .label("rank")
+    )
+    ranked = select(key, col(m.Event.id).label("id"), rank).where(*dated).subquery()
+    members: dict[str, list[str]] = defaultdict(list)
+    for bucket_key, event_id in session.execute(
+        select(ranked.c.key, ranked.c.id)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.key, ranked.c.rank)
+    ):
+        members[bucket_key].append(event_id)
+    return members
 
 
 # The page of events and its related rows are read with statements built once, as plain rows:

@@ -1,4 +1,5 @@
-"""Events get a span class, and an index that finds events overlapping the start of a date range.
+"""Events get a span class and an index that finds events overlapping the start of a date range;
+the sort index also covers the timeline and date-range checks.
 
 Revision ID: 0004
 Revises: 0003
@@ -45,6 +46,10 @@ def upgrade() -> None:
             sa.text("INSERT INTO dataset_info (key, value) VALUES ('event_span_classes', :value)"),
             {"value": ",".join(map(str, classes))},
         )
+    op.drop_index("ix_event_sort", table_name="event")
+    op.create_index(
+        "ix_event_sort", "event", ["sort_missing", "sort_date", "id", "date_precision", "date_end"]
+    )
     op.create_index(
         "ix_event_span_sort",
         "event",
@@ -54,6 +59,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_event_span_sort", table_name="event")
+    op.drop_index("ix_event_sort", table_name="event")
+    op.create_index("ix_event_sort", "event", ["sort_missing", "sort_date", "id"])
     op.execute("DELETE FROM dataset_info WHERE key = 'event_span_classes'")
     with op.batch_alter_table("event") as batch:
         batch.drop_column("span_class")
