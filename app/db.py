@@ -45,7 +45,7 @@ def build_engine(settings: Settings, *, read_only: bool = False) -> Engine:
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout,
         )
-        _install_sqlite_pragmas(engine, settings.sqlite_busy_timeout_ms, read_only=read_only)
+        _install_sqlite_pragmas(engine, settings, read_only=read_only)
         if read_only:
             _install_sqlite_time_limit(engine, settings.sql_timeout_seconds)
         else:
@@ -66,15 +66,19 @@ def build_engine(settings: Settings, *, read_only: bool = False) -> Engine:
     )
 
 
-def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, *, read_only: bool) -> None:
+def _install_sqlite_pragmas(engine: Engine, settings: Settings, *, read_only: bool) -> None:
     # SQLite turns foreign keys off per connection by default.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(settings.sqlite_busy_timeout_ms)}")
         if read_only:
             cursor.execute("PRAGMA query_only = ON")
+            # Reading pages through a memory map skips a copy out of the OS cache per page, and
+            # a larger page cache keeps the indexes' upper levels in the process.
+            cursor.execute(f"PRAGMA mmap_size = {int(settings.sqlite_mmap_mb) * 1024 * 1024}")
+            cursor.execute(f"PRAGMA cache_size = {-int(settings.sqlite_cache_mb) * 1024}")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="How long a SQLite connection waits for a lock (ms)."
     )
+    sqlite_mmap_mb: int = Field(
+        default=1024,
+        ge=0,
+        description="Memory-mapped I/O for the API's SQLite connections (MB, 0 turns it off).",
+    )
+    sqlite_cache_mb: int = Field(
+        default=32, ge=1, description="SQLite page cache per API connection (MB)."
+    )
     response_cache_size: int = Field(
         default=2048,
         ge=0,

@@ -59,13 +59,16 @@ async def list_actors(
     )
     set_next_link(response, request.url, cursor)
     facets = query.facet_names()
-    return ActorPage(
-        data=items,
-        has_more=cursor is not None,
-        next_cursor=cursor,
-        facets=queries.actor_facets(session, facets, q=query.q, kinds=query.kind)
-        if facets
-        else None,
+    return formats.model_response(
+        ActorPage(
+            data=items,
+            has_more=cursor is not None,
+            next_cursor=cursor,
+            facets=queries.actor_facets(session, facets, q=query.q, kinds=query.kind)
+            if facets
+            else None,
+        ),
+        response,
     )
 
 
@@ -84,7 +87,7 @@ async def get_actor(session: SessionDep, request: Request, actor_id: ActorId) ->
         return formats.LinkedDataResponse(
             linked_data.actor_document(actor, formats.base_url(request))
         )
-    return actor
+    return formats.model_response(actor)
 
 
 @router.get(

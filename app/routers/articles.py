@@ -56,7 +56,9 @@ async def list_articles(
         )
     items, cursor = queries.list_articles(session, limit=query.limit, cursor=query.cursor)
     set_next_link(response, request.url, cursor)
-    return ArticlePage(data=items, has_more=cursor is not None, next_cursor=cursor)
+    return formats.model_response(
+        ArticlePage(data=items, has_more=cursor is not None, next_cursor=cursor), response
+    )
 
 
 @router.get(
@@ -74,7 +76,7 @@ async def get_article(session: SessionDep, request: Request, article_id: Article
         return formats.LinkedDataResponse(
             linked_data.article_document(article, formats.base_url(request))
         )
-    return article
+    return formats.model_response(article)
 
 
 @router.get(

@@ -39,10 +39,17 @@ async def list_discrepancies(
         )
     items, cursor = queries.list_discrepancies(session, limit=query.limit, cursor=query.cursor)
     set_next_link(response, request.url, cursor)
-    return DiscrepancyPage(data=items, has_more=cursor is not None, next_cursor=cursor)
+    return formats.model_response(
+        DiscrepancyPage(data=items, has_more=cursor is not None, next_cursor=cursor), response
+    )
 
 
-@router.get("/{discrepancy_id}", summary="Get a discrepancy", responses=problem_responses(404, 422))
+@router.get(
+    "/{discrepancy_id}",
+    summary="Get a discrepancy",
+    response_model=DiscrepancyPublic,
+    responses=problem_responses(404, 422),
+)
 async def get_discrepancy(
     session: SessionDep,
     discrepancy_id: Annotated[
@@ -54,9 +61,9 @@ async def get_discrepancy(
             examples=["who-handles-military-details"],
         ),
     ],
-) -> DiscrepancyPublic:
+) -> Any:
     """One discrepancy with both accounts."""
     item = queries.get_discrepancy(session, discrepancy_id)
     if item is None:
         raise NotFound("discrepancy", discrepancy_id)
-    return item
+    return formats.model_response(item)

@@ -77,7 +77,9 @@ async def list_locations(
             formats.locations_feature_collection(items, counts, cursor),
             headers=dict(response.headers),
         )
-    return LocationPage(data=items, has_more=cursor is not None, next_cursor=cursor)
+    return formats.model_response(
+        LocationPage(data=items, has_more=cursor is not None, next_cursor=cursor), response
+    )
 
 
 @router.get(
@@ -95,7 +97,7 @@ async def get_location(session: SessionDep, request: Request, location_id: Locat
         return formats.LinkedDataResponse(
             linked_data.location_document(location, formats.base_url(request))
         )
-    return location
+    return formats.model_response(location)
 
 
 @router.get(

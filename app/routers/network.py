@@ -1,10 +1,10 @@
 """``/v1/network``: actors as nodes, relations and shared events as typed, weighted edges."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app import queries
+from app import formats, queries
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.schemas import EventFilter, Network, NetworkQuery
@@ -12,8 +12,13 @@ from app.schemas import EventFilter, Network, NetworkQuery
 router = APIRouter(prefix="/v1/network", tags=["network"])
 
 
-@router.get("", summary="Actor network", responses=problem_responses(422))
-async def get_network(session: SessionDep, query: Annotated[NetworkQuery, Query()]) -> Network:
+@router.get(
+    "",
+    response_model=Network,
+    summary="Actor network",
+    responses=problem_responses(422),
+)
+async def get_network(session: SessionDep, query: Annotated[NetworkQuery, Query()]) -> Any:
     """Actors linked by curated relations (`relation`, weight 1) and by the events they take part
     in together (`co_event`, weighted by the number of shared events), each edge with its evidence.
 
@@ -22,4 +27,4 @@ async def get_network(session: SessionDep, query: Annotated[NetworkQuery, Query(
     (`id`, `title`, `subtitle`, `mainstat`; `source`, `target`) and load directly into d3-force.
     """
     filters = EventFilter(period=query.period(), types=tuple(query.type or ()))
-    return queries.network(session, filters, kinds=query.kind)
+    return formats.model_response(queries.network(session, filters, kinds=query.kind))

@@ -44,11 +44,14 @@ def quotes_answer(
         )
     items, cursor = queries.list_quotes(session, **filters, limit=query.limit, cursor=query.cursor)
     set_next_link(response, request.url, cursor)
-    return QuotePage(
-        data=items,
-        has_more=cursor is not None,
-        next_cursor=cursor,
-        facets=queries.quote_facets(session, facets, **filters) if facets else None,
+    return formats.model_response(
+        QuotePage(
+            data=items,
+            has_more=cursor is not None,
+            next_cursor=cursor,
+            facets=queries.quote_facets(session, facets, **filters) if facets else None,
+        ),
+        response,
     )
 
 
@@ -93,4 +96,4 @@ async def get_quote(
         return formats.LinkedDataResponse(
             linked_data.quote_document(quote, formats.base_url(request))
         )
-    return quote
+    return formats.model_response(quote)

@@ -46,4 +46,6 @@ async def search(
         session, q=query.q, types=types, limit=query.limit, cursor=query.cursor
     )
     set_next_link(response, request.url, cursor)
-    return SearchPage(data=items, has_more=cursor is not None, next_cursor=cursor)
+    return formats.model_response(
+        SearchPage(data=items, has_more=cursor is not None, next_cursor=cursor), response
+    )

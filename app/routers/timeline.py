@@ -1,10 +1,10 @@
 """``/v1/timeline``: matching events in date buckets that respect each event's precision."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app import queries
+from app import formats, queries
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.schemas import Timeline, TimelineQuery
@@ -12,8 +12,13 @@ from app.schemas import Timeline, TimelineQuery
 router = APIRouter(prefix="/v1/timeline", tags=["timeline"])
 
 
-@router.get("", summary="Bucket events by date", responses=problem_responses(422))
-async def get_timeline(session: SessionDep, query: Annotated[TimelineQuery, Query()]) -> Timeline:
+@router.get(
+    "",
+    response_model=Timeline,
+    summary="Bucket events by date",
+    responses=problem_responses(422),
+)
+async def get_timeline(session: SessionDep, query: Annotated[TimelineQuery, Query()]) -> Any:
     """Events matching the event filters, counted in `year`, `month` or `day` buckets.
 
     Precision is honoured: an event known only to the month is never put in a day bucket; it
@@ -26,4 +31,4 @@ async def get_timeline(session: SessionDep, query: Annotated[TimelineQuery, Quer
         bucket=query.bucket,
         events_per_bucket=query.events_per_bucket,
     )
-    return Timeline(data=buckets, bucket=query.bucket, undated=undated)
+    return formats.model_response(Timeline(data=buckets, bucket=query.bucket, undated=undated))
