@@ -2,7 +2,8 @@
 
 SQLite: ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``. PostgreSQL enforces foreign
 keys itself; the equivalent check is that no constraint was left unvalidated. On both, every span
-is compared with its article's text, one article at a time (memory stays bounded).
+is compared with its article's text, one article at a time (memory stays bounded), and every
+event card is compared with one rendered afresh from the tables.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
 from app import models as m
+from app.cards import stale_event_cards
 
 
 def _engine_checks(connection: Connection) -> list[str]:
@@ -62,4 +64,8 @@ def check_database(engine: Engine) -> tuple[int, list[str]]:
     with engine.connect() as connection:
         problems = _engine_checks(connection)
         checked, span_problems = _span_checks(connection)
-    return checked, problems + span_problems
+        card_problems = [
+            f"event {event_id}: its card differs from its rows (re-run the load)"
+            for event_id in stale_event_cards(connection)
+        ]
+    return checked, problems + span_problems + card_problems

@@ -17,7 +17,7 @@ from typing import Any, Union, get_args, get_origin
 import orjson
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.responses import StreamingResponse
@@ -291,6 +291,30 @@ class ModelResponse(JSONResponse):
 def model_response(model: BaseModel, response: Response | None = None) -> ModelResponse:
     """``model`` as JSON, with the headers a handler set on its ``response`` (``Link``)."""
     return ModelResponse(model, headers=dict(response.headers) if response else None)
+
+
+_FACETS = TypeAdapter(s.Facets)
+
+
+def card_page_response(
+    cards: list[str], next_cursor: str | None, facets: Any, response: Response
+) -> Response:
+    """A page of items whose JSON was rendered when the data was loaded (event cards), in the
+    shape of ``Page``: the cards are joined, not parsed and serialised again."""
+    body = b"".join(
+        (
+            b'{"data":[',
+            ",".join(cards).encode(),
+            b'],"has_more":',
+            b"false" if next_cursor is None else b"true",
+            b',"next_cursor":',
+            orjson.dumps(next_cursor),
+            b',"facets":',
+            _FACETS.dump_json(facets),
+            b"}",
+        )
+    )
+    return Response(body, media_type="application/json", headers=dict(response.headers))
 
 
 class LinkedDataResponse(JSONResponse):

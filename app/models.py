@@ -126,6 +126,9 @@ class Event(SQLModel, table=True):
     sort_date: date
     # The bit length of the event's span in days (see span_class_of); 0 when undated.
     span_class: int = Field(default=0)
+    # The event's public JSON, rendered from the other tables when a dataset is written
+    # (app.cards).
+    card: str = Field(default="{}", sa_column=Column(Text, nullable=False))
 
 
 def span_class_of(start: date | None, end: date | None) -> int:

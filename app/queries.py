@@ -31,6 +31,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import cast as cast_
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -529,6 +530,19 @@ def list_events(
     cursor: str | None = None,
 ) -> tuple[list[s.EventPublic], str | None]:
     """Events matching every filter, by date (undated last), ties by id."""
+    cards, next_cursor = list_event_cards(session, filters, sort=sort, limit=limit, cursor=cursor)
+    return [_EVENT_CARD.validate_json(card) for card in cards], next_cursor
+
+
+def list_event_cards(
+    session: Session,
+    filters: s.EventFilter,
+    *,
+    sort: str = "date",
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[str], str | None]:
+    """``list_events`` as the events' cards: their public JSON, ready to serve."""
     descending = sort == "-date"
     ordering = "events:" + sort
     conditions = _event_conditions(session, filters, period=False)
@@ -557,8 +571,9 @@ def list_events(
         if descending
         else [col(m.Event.sort_missing), col(m.Event.sort_date), col(m.Event.id)]
     )
+    page_columns = (_event.c.id, _event.c.sort_missing, _event.c.sort_date, _event.c.card)
     if filters.period == (None, None):
-        statement = select(*EVENT_COLUMNS).where(*conditions).order_by(*order).limit(limit + 1)
+        statement = select(*page_columns).where(*conditions).order_by(*order).limit(limit + 1)
     else:
         # Each part yields its own first page in index order; the page is the best of them.
         pages = [
@@ -569,7 +584,7 @@ def list_events(
             pages[0] if len(pages) == 1 else union_all(*(select(p.subquery()) for p in pages))
         )
         statement = (
-            select(*EVENT_COLUMNS)
+            select(*page_columns)
             .where(col(m.Event.id).in_(candidates))
             .order_by(*order)
             .limit(limit + 1)
@@ -578,7 +593,7 @@ def list_events(
     page, next_cursor = _page(
         rows, limit, ordering, lambda e: [e.sort_missing, e.sort_date.isoformat(), e.id]
     )
-    return _events_public(session, page), next_cursor
+    return [row.card for row in page], next_cursor
 
 
 def _year_of(column: Any) -> Any:
@@ -819,22 +834,22 @@ _ARTICLES_OF_EVENTS = (
 )
 _EVENT_BY_ID = select(*EVENT_COLUMNS).where(_event.c.id == bindparam("id"))
 _EVENT_LIST = TypeAdapter(list[s.EventPublic])
+_EVENT_CARD = TypeAdapter(s.EventPublic)
 
 
-def _events_public(session: Session, events: Sequence[Any]) -> list[s.EventPublic]:
+def events_public(connection: Connection, events: Sequence[Any]) -> list[s.EventPublic]:
     """Rows of EVENT_COLUMNS as public events, with their actors, places and articles."""
     if not events:
         return []
-    connection = session.connection()
     ids = {"ids": [e.id for e in events]}
     actors: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for event_id, role, actor_id, name, kind in connection.execute(_ACTORS_OF_EVENTS, ids):
+    for event_id, role, actor_id, name, kind in connection.execute(_ACTORS_OF_EVENTS, ids).all():
         actors[event_id].append({"id": actor_id, "name": name, "kind": kind, "role": role})
     locations: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for event_id, location_id, name in connection.execute(_LOCATIONS_OF_EVENTS, ids):
+    for event_id, location_id, name in connection.execute(_LOCATIONS_OF_EVENTS, ids).all():
         locations[event_id].append({"id": location_id, "name": name})
     articles: dict[str, list[str]] = defaultdict(list)
-    for event_id, article_id in connection.execute(_ARTICLES_OF_EVENTS, ids):
+    for event_id, article_id in connection.execute(_ARTICLES_OF_EVENTS, ids).all():
         articles[event_id].append(article_id)
     # One validation of the whole page (in pydantic's core) instead of one per nested object.
     return _EVENT_LIST.validate_python(
@@ -873,7 +888,7 @@ def get_event(session: Session, event_id: str) -> s.EventDetail | None:
     event = session.connection().execute(_EVENT_BY_ID, {"id": event_id}).first()
     if event is None:
         return None
-    (public,) = _events_public(session, [event])
+    (public,) = events_public(session.connection(), [event])
     actor_keys = {f"{event_id}#{a.id}#{a.role}": a for a in public.actors}
     actor_evidence = _evidence(session, "event_actor", actor_keys)
     quotes, _ = list_quotes(session, event=event_id, limit=500, cursor=None)

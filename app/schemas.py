@@ -529,7 +529,11 @@ class Health(BaseModel):
 
 # --- query parameters -------------------------------------------------------------------------
 
-DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+# Years 0001-9999, months 01-12, days 01-31 (whether the day exists in that month is checked
+# when the value is parsed).
+DATE_PATTERN = (
+    r"^(000[1-9]|00[1-9]\d|0[1-9]\d{2}|[1-9]\d{3})(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+)
 Limit = Annotated[int, Field(ge=1, le=500, description="Items per page (1-500).")]
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 

@@ -1031,13 +1031,17 @@ def build_seed_plan(seed_dir: Path) -> SeedPlan:
 
 
 def write_seed_plan(session: Session, plan: SeedPlan) -> None:
-    """Replace every seeded row with the plan's rows. The caller commits."""
+    """Replace every seeded row with the plan's rows, and render the event cards. The caller
+    commits."""
+    from app.cards import write_event_cards  # the cards module reads through app.queries
+
     for table in reversed(TABLE_ORDER):
         session.execute(delete(table))
     for table in TABLE_ORDER:
         rows = plan.rows.get(_table_name(table))
         if rows:
             session.execute(insert(table), rows)
+    write_event_cards(session.connection())
 
 
 def seed_database(engine: Engine, seed_dir: Path) -> SeedPlan:

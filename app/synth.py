@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from app import models
+from app.cards import write_event_cards
 from app.search import fold, fold_all, folded_names
 from app.seeding import CONTEXT_LENGTH, TABLE_ORDER, ActorRoleInEvent, EventType
 
@@ -244,6 +245,7 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
         ).scalars()
         writer.add(models.DatasetInfo, key="event_span_classes", value=",".join(map(str, classes)))
         writer.flush()
+        write_event_cards(connection)
     return SynthSummary(events, actor_count, location_count, events, article_count, version)
 
 

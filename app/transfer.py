@@ -17,6 +17,7 @@ from sqlalchemy import Boolean, Date, Integer, Table, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
+from app.cards import write_event_cards
 from app.models import DatasetInfo, metadata
 
 FORMAT = "dossier-export"
@@ -147,6 +148,8 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
             count += len(rows)
         if connection.dialect.name == "postgresql":
             _advance_sequences(connection)
+        # Cards are derived: render them from the imported rows rather than trust the file's.
+        write_event_cards(connection)
     return count
 
 

@@ -1,4 +1,4 @@
-"""`dossier check` finds a sound database sound, and a corrupted span corrupted."""
+"""`dossier check` finds a sound database sound, and a corrupted span or event card corrupted."""
 
 from __future__ import annotations
 
@@ -26,4 +26,19 @@ def test_check_reports_a_span_that_no_longer_matches(database_url: str) -> None:
     result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
     assert result.exit_code == 1
     assert f"span {span_id}:" in result.output
+    assert "1 problem(s) found" in result.output
+
+
+def test_check_reports_an_event_card_that_no_longer_matches_its_rows(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        event_id = connection.execute(text("SELECT min(id) FROM event")).scalar()
+        connection.execute(
+            text("UPDATE event SET title = 'Renamed without re-rendering' WHERE id = :id"),
+            {"id": event_id},
+        )
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
+    assert result.exit_code == 1
+    assert f"event {event_id}: its card differs from its rows" in result.output
     assert "1 problem(s) found" in result.output

@@ -55,24 +55,25 @@ def events_answer(
             EventPublic,
             "events",
         )
-    items, cursor = queries.list_events(
-        session, filters, sort=query.sort, limit=query.limit, cursor=query.cursor
-    )
-    set_next_link(response, request.url, cursor)
     if kind == "geojson":
+        items, cursor = queries.list_events(
+            session, filters, sort=query.sort, limit=query.limit, cursor=query.cursor
+        )
+        set_next_link(response, request.url, cursor)
         places = queries.location_points(session, [p.id for e in items for p in e.locations])
         counts = queries.evidence_counts(session, "event", [e.id for e in items])
         return formats.GeoJSONResponse(
             formats.events_feature_collection(items, places, counts, cursor),
             headers=dict(response.headers),
         )
-    return formats.model_response(
-        EventPage(
-            data=items,
-            has_more=cursor is not None,
-            next_cursor=cursor,
-            facets=queries.event_facets(session, filters, facets) if facets else None,
-        ),
+    cards, cursor = queries.list_event_cards(
+        session, filters, sort=query.sort, limit=query.limit, cursor=query.cursor
+    )
+    set_next_link(response, request.url, cursor)
+    return formats.card_page_response(
+        cards,
+        cursor,
+        queries.event_facets(session, filters, facets) if facets else None,
         response,
     )
 
