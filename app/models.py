@@ -8,6 +8,7 @@ resource it backs (``owner_type`` + ``owner_key``: a mention, a role, an event a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import JSON, Column, Index, MetaData, String, Text, types
@@ -107,7 +108,16 @@ class Event(SQLModel, table=True):
         Index("ix_event_status_sort", "status", "sort_missing", "sort_date", "id"),
         # Date-range pages: events that began before the range but still overlap it are found
         # per span class, each class a short range scan (see queries.list_events).
-        Index("ix_event_span_sort", "span_class", "sort_missing", "sort_date", "id", "date_end"),
+        Index(
+            "ix_event_span_sort",
+            "span_class",
+            "sort_missing",
+            "sort_date",
+            "id",
+            "date_end",
+            "type",
+            "status",
+        ),
     )
 
     id: str = Field(primary_key=True, sa_type=slug_type())
@@ -129,6 +139,16 @@ class Event(SQLModel, table=True):
     # The event's public JSON, rendered from the other tables when a dataset is written
     # (app.cards).
     card: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+def span_classes_summary(spans: Iterable[int]) -> str:
+    """``class:longest`` pairs for the dataset_info key ``event_span_classes``: each span class
+    present among the dated events, with the longest span (days) of that class."""
+    longest: dict[int, int] = {}
+    for span in spans:
+        span_class = span.bit_length()
+        longest[span_class] = max(span, longest.get(span_class, 0))
+    return ",".join(f"{c}:{longest[c]}" for c in sorted(longest))
 
 
 def span_class_of(start: date | None, end: date | None) -> int:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -413,11 +414,12 @@ def get_location(session: Session, location_id: str) -> s.LocationDetail | None:
 
 
 def _event_conditions(
-    session: Session, filters: s.EventFilter, *, period: bool = True
+    session: Session, filters: s.EventFilter, *, period: bool = True, kinds: bool = True
 ) -> list[ColumnElement[bool]]:
     """The WHERE conditions of an event filter (shared by lists, facets, timeline and network).
 
-    ``period=False`` leaves the date range out, for callers that state it themselves.
+    ``period=False`` leaves the date range out, and ``kinds=False`` the type and status, for
+    callers that state them themselves.
     """
     conditions: list[ColumnElement[bool]] = [
         _matches_q(session, "event", col(m.Event.id), filters.q)
@@ -435,10 +437,8 @@ def _event_conditions(
             conditions.append(col(m.Event.sort_date) >= date_from - span)
         if date_to is not None:
             conditions.append(col(m.Event.sort_date) <= date_to)
-    if filters.types:
-        conditions.append(col(m.Event.type).in_(filters.types))
-    if filters.statuses:
-        conditions.append(col(m.Event.status).in_(filters.statuses))
+    if kinds:
+        conditions += _kind_conditions(session, filters, by_span=False)
     # IN (uncorrelated subquery) rather than EXISTS: the planner starts from the link table's
     # index and sorts the few matching events, instead of scanning every event in date order.
     if filters.actor is not None:
@@ -469,18 +469,37 @@ def _event_conditions(
     return conditions
 
 
+def _kind_conditions(
+    session: Session, filters: s.EventFilter, *, by_span: bool
+) -> list[ColumnElement[bool]]:
+    """The type and status filters. ``by_span=True`` keeps SQLite's planner off the type and
+    status indexes, for the parts of a date range that the span-class index answers."""
+    hidden = by_span and session.get_bind().dialect.name == "sqlite"
+    conditions: list[ColumnElement[bool]] = []
+    # A unary + hides a column from SQLite's index chooser.
+    if filters.types:
+        column = literal_column("+event.type") if hidden else col(m.Event.type)
+        conditions.append(column.in_(filters.types))
+    if filters.statuses:
+        column = literal_column("+event.status") if hidden else col(m.Event.status)
+        conditions.append(column.in_(filters.statuses))
+    return conditions
+
+
 def _longest_event_span(session: Session) -> timedelta:
     """The longest period of any dated event, recorded when the data was loaded."""
     info = session.get(m.DatasetInfo, "longest_event_span_days")
     return timedelta(days=int(info.value) if info is not None else 366 * 1000)
 
 
-def _span_classes(session: Session) -> list[int]:
-    """The span classes of the dated events, recorded when the data was loaded."""
+def _span_classes(session: Session) -> dict[int, int]:
+    """The span classes of the dated events with the longest span (days) in each, recorded
+    when the data was loaded."""
     info = session.get(m.DatasetInfo, "event_span_classes")
     if info is None:
-        return list(range(25))
-    return [int(c) for c in info.value.split(",") if c]
+        return {c: 2**c - 1 for c in range(25)}
+    pairs = (pair.split(":") for pair in info.value.split(",") if pair)
+    return {int(c): int(longest) for c, longest in pairs}
 
 
 def _overlapping_parts(session: Session, filters: s.EventFilter) -> list[list[ColumnElement[bool]]]:
@@ -488,8 +507,9 @@ def _overlapping_parts(session: Session, filters: s.EventFilter) -> list[list[Co
 
     An event overlaps [from, to] if it starts inside it, or starts before ``from`` and ends on
     or after it. The first part is a plain range on the sort key. The second kind is split by
-    span class: an event of class c lasts less than 2**c days, so it starts at most that long
-    before ``from``, and its part scans only that window of the (span_class, sort_date) index.
+    span class: an event lasts no longer than the longest span of its class (recorded at load
+    time, under 2**c days for class c), so it starts at most that long before ``from``, and its
+    part scans only that window of the (span_class, sort_date) index.
     """
     date_from, date_to = filters.period
     dated = col(m.Event.sort_missing) == false()
@@ -501,10 +521,10 @@ def _overlapping_parts(session: Session, filters: s.EventFilter) -> list[list[Co
     parts = [within]
     if date_from is None:
         return parts
-    for span_class in _span_classes(session):
-        if span_class == 0:
+    for span_class, longest in _span_classes(session).items():
+        if longest == 0:
             continue  # single-day events cannot start before the range and reach into it
-        window = min(timedelta(days=2**span_class - 1), date_from - date.min)
+        window = min(timedelta(days=longest), date_from - date.min)
         parts.append(
             [
                 col(m.Event.span_class) == span_class,
@@ -545,7 +565,7 @@ def list_event_cards(
     """``list_events`` as the events' cards: their public JSON, ready to serve."""
     descending = sort == "-date"
     ordering = "events:" + sort
-    conditions = _event_conditions(session, filters, period=False)
+    conditions = _event_conditions(session, filters, period=False, kinds=False)
     if cursor is not None:
         missing, sort_date, last_id = decode_cursor(cursor, ordering, 3)
         try:
@@ -573,12 +593,23 @@ def list_event_cards(
     )
     page_columns = (_event.c.id, _event.c.sort_missing, _event.c.sort_date, _event.c.card)
     if filters.period == (None, None):
-        statement = select(*page_columns).where(*conditions).order_by(*order).limit(limit + 1)
+        statement = (
+            select(*page_columns)
+            .where(*conditions, *_kind_conditions(session, filters, by_span=False))
+            .order_by(*order)
+            .limit(limit + 1)
+        )
     else:
         # Each part yields its own first page in index order; the page is the best of them.
+        parts = _overlapping_parts(session, filters)
+        kinds = _kind_conditions(session, filters, by_span=False)
+        kinds_by_span = _kind_conditions(session, filters, by_span=True)
         pages = [
-            select(col(m.Event.id)).where(*conditions, *part).order_by(*order).limit(limit + 1)
-            for part in _overlapping_parts(session, filters)
+            select(col(m.Event.id))
+            .where(*conditions, *(kinds if index == 0 else kinds_by_span), *part)
+            .order_by(*order)
+            .limit(limit + 1)
+            for index, part in enumerate(parts)
         ]
         candidates = (
             pages[0] if len(pages) == 1 else union_all(*(select(p.subquery()) for p in pages))

@@ -600,9 +600,8 @@ class _PlanBuilder:
         self.plan.add(
             models.DatasetInfo, key="longest_event_span_days", value=str(max(spans, default=0))
         )
-        classes = sorted({span.bit_length() for span in spans})
         self.plan.add(
-            models.DatasetInfo, key="event_span_classes", value=",".join(map(str, classes))
+            models.DatasetInfo, key="event_span_classes", value=models.span_classes_summary(spans)
         )
         self.plan.add(models.DatasetInfo, key="dataset_version", value=self.plan.dataset_version)
         return self.plan

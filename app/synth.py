@@ -237,13 +237,18 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
         # Year-precision dates are the longest periods synth writes.
         writer.add(models.DatasetInfo, key="longest_event_span_days", value="365")
         writer.flush()
-        classes = connection.execute(
-            select(col(models.Event.span_class))
-            .where(col(models.Event.sort_missing) == false())
-            .distinct()
-            .order_by(col(models.Event.span_class))
-        ).scalars()
-        writer.add(models.DatasetInfo, key="event_span_classes", value=",".join(map(str, classes)))
+        periods = connection.execute(
+            select(col(models.Event.date_start), col(models.Event.date_end)).where(
+                col(models.Event.sort_missing) == false()
+            )
+        )
+        writer.add(
+            models.DatasetInfo,
+            key="event_span_classes",
+            value=models.span_classes_summary(
+                (end - start).days for start, end in periods if start and end
+            ),
+        )
         writer.flush()
         write_event_cards(connection)
     return SynthSummary(events, actor_count, location_count, events, article_count, version)

@@ -66,13 +66,15 @@ def test_upgrading_a_database_with_data_keeps_it(new_database: Callable[[], str]
 def test_the_card_migration_renders_what_the_loader_renders(database_url: str) -> None:
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        loaded = dict(connection.execute(text("SELECT id, card FROM event")).all())
+        loaded: dict[str, str] = dict(connection.execute(text("SELECT id, card FROM event")).all())
     engine.dispose()
     command.downgrade(alembic_config(database_url), "0004")
     upgrade_schema(database_url)
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        migrated = dict(connection.execute(text("SELECT id, card FROM event")).all())
+        migrated: dict[str, str] = dict(
+            connection.execute(text("SELECT id, card FROM event")).all()
+        )
     engine.dispose()
     assert migrated == loaded
     assert all(card.startswith('{"id":') for card in migrated.values())

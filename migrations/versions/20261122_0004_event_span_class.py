@@ -7,6 +7,7 @@ Create Date: 2026-11-22
 """
 
 from collections.abc import Sequence
+from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
@@ -35,16 +36,18 @@ def upgrade() -> None:
         f"UPDATE event SET span_class = CASE WHEN {days} = 0 THEN 0 {ladder} "  # noqa: S608
         f"ELSE {LARGEST_CLASS} END WHERE date_start IS NOT NULL"
     )
-    classes = sorted(
-        connection.execute(
-            sa.text("SELECT DISTINCT span_class FROM event WHERE date_start IS NOT NULL")
-        ).scalars()
-    )
-    if classes:
+    # Each class present with its longest span (days), as app.models.span_classes_summary.
+    longest: dict[int, int] = {}
+    for start, end in connection.execute(
+        sa.text("SELECT date_start, date_end FROM event WHERE date_start IS NOT NULL")
+    ):
+        span = (_as_date(end) - _as_date(start)).days
+        longest[span.bit_length()] = max(span, longest.get(span.bit_length(), 0))
+    if longest:
         op.execute("DELETE FROM dataset_info WHERE key = 'event_span_classes'")
-        op.get_bind().execute(
+        connection.execute(
             sa.text("INSERT INTO dataset_info (key, value) VALUES ('event_span_classes', :value)"),
-            {"value": ",".join(map(str, classes))},
+            {"value": ",".join(f"{c}:{longest[c]}" for c in sorted(longest))},
         )
     op.drop_index("ix_event_sort", table_name="event")
     op.create_index(
@@ -53,8 +56,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_event_span_sort",
         "event",
-        ["span_class", "sort_missing", "sort_date", "id", "date_end"],
+        ["span_class", "sort_missing", "sort_date", "id", "date_end", "type", "status"],
     )
+
+
+def _as_date(value: date | str) -> date:
+    # SQLite hands dates back as text on a plain connection.
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def downgrade() -> None:
