@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from pydantic import TypeAdapter
@@ -486,30 +487,51 @@ def _kind_conditions(
     return conditions
 
 
+def _dataset_info(session: Session) -> dict[str, str]:
+    """The dataset's recorded facts (version, span classes, longest span), in one read."""
+    rows = session.connection().execute(_DATASET_INFO).all()
+    return {row.key: row.value for row in rows}
+
+
 def _longest_event_span(session: Session) -> timedelta:
     """The longest period of any dated event, recorded when the data was loaded."""
-    info = session.get(m.DatasetInfo, "longest_event_span_days")
-    return timedelta(days=int(info.value) if info is not None else 366 * 1000)
+    value = _dataset_info(session).get("longest_event_span_days")
+    return timedelta(days=int(value) if value is not None else 366 * 1000)
 
 
 def _span_classes(session: Session) -> dict[int, int]:
     """The span classes of the dated events with the longest span (days) in each, recorded
     when the data was loaded."""
-    info = session.get(m.DatasetInfo, "event_span_classes")
-    if info is None:
+    value = _dataset_info(session).get("event_span_classes")
+    if value is None:
         return {c: 2**c - 1 for c in range(25)}
-    pairs = (pair.split(":") for pair in info.value.split(",") if pair)
+    pairs = (pair.split(":") for pair in value.split(",") if pair)
     return {int(c): int(longest) for c, longest in pairs}
 
 
-def _overlapping_parts(session: Session, filters: s.EventFilter) -> list[list[ColumnElement[bool]]]:
+@cache
+def _span_part(span_class: int) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of one span class's part, built once; values are bound per request."""
+    return (
+        _event.c.span_class == span_class,
+        _event.c.sort_missing == false(),
+        _event.c.sort_date >= bindparam(f"window_start_{span_class}"),
+        _event.c.sort_date < bindparam("range_start"),
+        _event.c.date_end >= bindparam("range_start"),
+    )
+
+
+def _overlapping_parts(
+    session: Session, filters: s.EventFilter
+) -> tuple[list[Sequence[ColumnElement[bool]]], dict[str, Any]]:
     """The date range as disjoint parts, each an index range scan in sort order.
 
     An event overlaps [from, to] if it starts inside it, or starts before ``from`` and ends on
     or after it. The first part is a plain range on the sort key. The second kind is split by
     span class: an event lasts no longer than the longest span of its class (recorded at load
     time, under 2**c days for class c), so it starts at most that long before ``from``, and its
-    part scans only that window of the (span_class, sort_date) index.
+    part scans only that window of the (span_class, sort_date) index. Returns the parts'
+    conditions and the values of their bound parameters.
     """
     date_from, date_to = filters.period
     dated = col(m.Event.sort_missing) == false()
@@ -518,23 +540,17 @@ def _overlapping_parts(session: Session, filters: s.EventFilter) -> list[list[Co
         within.append(col(m.Event.sort_date) >= date_from)
     if date_to is not None:
         within.append(col(m.Event.sort_date) <= date_to)
-    parts = [within]
+    parts: list[Sequence[ColumnElement[bool]]] = [within]
+    params: dict[str, Any] = {"range_start": date_from}
     if date_from is None:
-        return parts
+        return parts, params
     for span_class, longest in _span_classes(session).items():
         if longest == 0:
             continue  # single-day events cannot start before the range and reach into it
         window = min(timedelta(days=longest), date_from - date.min)
-        parts.append(
-            [
-                col(m.Event.span_class) == span_class,
-                dated,
-                col(m.Event.sort_date) >= date_from - window,
-                col(m.Event.sort_date) < date_from,
-                col(m.Event.date_end) >= date_from,
-            ]
-        )
-    return parts
+        parts.append(_span_part(span_class))
+        params[f"window_start_{span_class}"] = date_from - window
+    return parts, params
 
 
 def _matching_event_ids(session: Session, filters: s.EventFilter) -> Any:
@@ -592,6 +608,7 @@ def list_event_cards(
         else [col(m.Event.sort_missing), col(m.Event.sort_date), col(m.Event.id)]
     )
     page_columns = (_event.c.id, _event.c.sort_missing, _event.c.sort_date, _event.c.card)
+    params: dict[str, Any] = {}
     if filters.period == (None, None):
         statement = (
             select(*page_columns)
@@ -601,7 +618,7 @@ def list_event_cards(
         )
     else:
         # Each part yields its own first page in index order; the page is the best of them.
-        parts = _overlapping_parts(session, filters)
+        parts, params = _overlapping_parts(session, filters)
         kinds = _kind_conditions(session, filters, by_span=False)
         kinds_by_span = _kind_conditions(session, filters, by_span=True)
         pages = [
@@ -620,7 +637,7 @@ def list_event_cards(
             .order_by(*order)
             .limit(limit + 1)
         )
-    rows = session.connection().execute(statement).all()
+    rows = session.connection().execute(statement, params).all()
     page, next_cursor = _page(
         rows, limit, ordering, lambda e: [e.sort_missing, e.sort_date.isoformat(), e.id]
     )
@@ -862,6 +879,9 @@ _ARTICLES_OF_EVENTS = (
     select(_event_article.c.event_id, _event_article.c.article_id)
     .where(_event_article.c.event_id.in_(_IDS))
     .order_by(_event_article.c.event_id, _event_article.c.article_id)
+)
+_DATASET_INFO = select(
+    m.metadata.tables["dataset_info"].c.key, m.metadata.tables["dataset_info"].c.value
 )
 _EVENT_BY_ID = select(*EVENT_COLUMNS).where(_event.c.id == bindparam("id"))
 _EVENT_LIST = TypeAdapter(list[s.EventPublic])
