@@ -99,7 +99,7 @@ class UnknownParameters(DossierError):
         )
 
 
-def reject_unknown_query_parameters(request: Request) -> None:
+async def reject_unknown_query_parameters(request: Request) -> None:
     """Dependency for every route: a query parameter the route does not declare is an error.
 
     A typo (`?actr=...`) would otherwise be silently ignored and return unfiltered data.

@@ -137,6 +137,11 @@ def _date_value(
     return s.DateValue(start=start, end=end, precision=precision, text=text, basis=basis)
 
 
+def _exists(session: Session, table: str, item_id: str) -> bool:
+    """Whether ``table`` has a row with this id (an index probe; nothing is loaded)."""
+    return session.connection().execute(_ID_PROBES[table], {"id": item_id}).first() is not None
+
+
 # --- articles ---------------------------------------------------------------------------------
 
 
@@ -195,7 +200,7 @@ def get_article(session: Session, article_id: str) -> s.ArticleDetail | None:
 
 def article_exists(session: Session, article_id: str) -> bool:
     """Whether an article has this id."""
-    return session.get(m.Article, article_id) is not None
+    return _exists(session, "article", article_id)
 
 
 def list_article_annotations(session: Session, article_id: str) -> list[s.Annotation]:
@@ -280,7 +285,7 @@ def actor_facets(
 
 def actor_exists(session: Session, actor_id: str) -> bool:
     """Whether an actor has this id."""
-    return session.get(m.Actor, actor_id) is not None
+    return _exists(session, "actor", actor_id)
 
 
 def get_actor(session: Session, actor_id: str) -> s.ActorDetail | None:
@@ -393,7 +398,7 @@ def _location_public(location: m.Location, parent_name: str | None) -> s.Locatio
 
 def location_exists(session: Session, location_id: str) -> bool:
     """Whether a location has this id."""
-    return session.get(m.Location, location_id) is not None
+    return _exists(session, "location", location_id)
 
 
 def get_location(session: Session, location_id: str) -> s.LocationDetail | None:
@@ -880,6 +885,10 @@ _ARTICLES_OF_EVENTS = (
     .where(_event_article.c.event_id.in_(_IDS))
     .order_by(_event_article.c.event_id, _event_article.c.article_id)
 )
+_ID_PROBES = {
+    name: select(literal(1)).where(m.metadata.tables[name].c.id == bindparam("id"))
+    for name in ("article", "actor", "location", "event")
+}
 _DATASET_INFO = select(
     m.metadata.tables["dataset_info"].c.key, m.metadata.tables["dataset_info"].c.value
 )
@@ -931,7 +940,7 @@ def events_public(connection: Connection, events: Sequence[Any]) -> list[s.Event
 
 def event_exists(session: Session, event_id: str) -> bool:
     """Whether an event has this id."""
-    return session.get(m.Event, event_id) is not None
+    return _exists(session, "event", event_id)
 
 
 def get_event(session: Session, event_id: str) -> s.EventDetail | None:
