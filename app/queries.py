@@ -892,7 +892,7 @@ _ID_PROBES = {
 _DATASET_INFO = select(
     m.metadata.tables["dataset_info"].c.key, m.metadata.tables["dataset_info"].c.value
 )
-_EVENT_BY_ID = select(*EVENT_COLUMNS).where(_event.c.id == bindparam("id"))
+_CARD_BY_ID = select(_event.c.card).where(_event.c.id == bindparam("id"))
 _EVENT_LIST = TypeAdapter(list[s.EventPublic])
 _EVENT_CARD = TypeAdapter(s.EventPublic)
 
@@ -945,10 +945,10 @@ def event_exists(session: Session, event_id: str) -> bool:
 
 def get_event(session: Session, event_id: str) -> s.EventDetail | None:
     """One event with its evidence, each actor's evidence and its quotes."""
-    event = session.connection().execute(_EVENT_BY_ID, {"id": event_id}).first()
-    if event is None:
+    card = session.connection().execute(_CARD_BY_ID, {"id": event_id}).scalar()
+    if card is None:
         return None
-    (public,) = events_public(session.connection(), [event])
+    public = _EVENT_CARD.validate_json(card)
     actor_keys = {f"{event_id}#{a.id}#{a.role}": a for a in public.actors}
     actor_evidence = _evidence(session, "event_actor", actor_keys)
     quotes, _ = list_quotes(session, event=event_id, limit=500, cursor=None)
