@@ -3,7 +3,8 @@
 SQLite: ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``. PostgreSQL enforces foreign
 keys itself; the equivalent check is that no constraint was left unvalidated. On both, every span
 is compared with its article's text, one article at a time (memory stays bounded), and every
-event card is compared with one rendered afresh from the tables.
+event card is compared with one rendered afresh from the tables; search documents recorded as
+written in id order are checked to be.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlmodel import col
 
 from app import models as m
 from app.cards import stale_event_cards
+from app.search import IN_ID_ORDER_KEY, documents_out_of_id_order
 
 
 def _engine_checks(connection: Connection) -> list[str]:
@@ -68,4 +70,12 @@ def check_database(engine: Engine) -> tuple[int, list[str]]:
             f"event {event_id}: its card differs from its rows (re-run the load)"
             for event_id in stale_event_cards(connection)
         ]
+        recorded = connection.execute(
+            select(col(m.DatasetInfo.value)).where(col(m.DatasetInfo.key) == IN_ID_ORDER_KEY)
+        ).scalar()
+        out_of_order = documents_out_of_id_order(connection) if recorded else 0
+        if out_of_order:
+            card_problems.append(
+                f"search documents: {out_of_order} out of id order, but recorded as in order"
+            )
     return checked, problems + span_problems + card_problems

@@ -17,10 +17,12 @@ from pydantic import TypeAdapter
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Integer,
     String,
     and_,
     bindparam,
     case,
+    column,
     distinct,
     false,
     func,
@@ -28,6 +30,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    table,
     true,
     tuple_,
     union_all,
@@ -1006,21 +1009,62 @@ def list_quotes(
     cursor: str | None = None,
 ) -> tuple[list[s.QuotePublic], str | None]:
     """Quotes matching every filter, in id order."""
-    conditions = _quote_conditions(
-        session, q=q, speaker=speaker, article=article, event=event, period=period
-    )
-    rows = (
-        session.execute(
+    if q is not None and _walk_search_in_row_order(session):
+        conditions = _quote_conditions(
+            session, q=None, speaker=speaker, article=article, event=event, period=period
+        )
+        statement = _quotes_by_search_walk(search.parse_query(q), conditions, cursor)
+    else:
+        conditions = _quote_conditions(
+            session, q=q, speaker=speaker, article=article, event=event, period=period
+        )
+        statement = (
             select(m.Quote)
             .where(*conditions, _after_id(col(m.Quote.id), cursor, "quotes"))
             .order_by(col(m.Quote.id))
-            .limit(limit + 1)
         )
-        .scalars()
-        .all()
-    )
+    rows = session.execute(statement.limit(limit + 1)).scalars().all()
     page, next_cursor = _page(rows, limit, "quotes", lambda r: [r.id])
     return _quotes_public(session, page), next_cursor
+
+
+def _walk_search_in_row_order(session: Session) -> bool:
+    """SQLite, with search documents written in id order within each type (recorded at load)."""
+    return session.get_bind().dialect.name == "sqlite" and search.IN_ID_ORDER_KEY in _dataset_info(
+        session
+    )
+
+
+def _quotes_by_search_walk(
+    terms: list[search.Term], conditions: list[ColumnElement[bool]], cursor: str | None
+) -> Any:
+    """Quotes matching ``terms`` in id order, driven by the full-text index in row order.
+
+    Row order is id order for the documents of one type (checked when the data was loaded), so
+    the walk can stop at the first page instead of collecting and sorting every match, which
+    for a common word is tens of thousands of quotes.
+    """
+    document = m.metadata.tables["search_document"]
+    fts = table("search_fts", column("rowid", Integer))
+    statement = (
+        select(m.Quote)
+        .select_from(fts)
+        .join(document, document.c.id == fts.c.rowid)
+        .join(m.Quote, col(m.Quote.id) == document.c.target_id)
+        .where(search.matching_in_row_order(terms), document.c.type == "quote", *conditions)
+        .order_by(fts.c.rowid)
+    )
+    if cursor is not None:
+        (last_id,) = decode_cursor(cursor, "quotes", 1)
+        start = (
+            select(document.c.id)
+            .where(document.c.type == "quote", document.c.target_id == str(last_id))
+            .scalar_subquery()
+        )
+        statement = statement.where(
+            col(m.Quote.id) > str(last_id), fts.c.rowid > func.coalesce(start, 0)
+        )
+    return statement
 
 
 def quote_facets(

@@ -23,19 +23,22 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Integer,
+    TextClause,
     and_,
     case,
+    delete,
     func,
+    insert,
     literal_column,
     select,
     text,
     true,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlmodel import col
 
 from app.errors import InvalidParameter
-from app.models import SearchDocument
+from app.models import DatasetInfo, SearchDocument
 
 SNIPPET_WORDS = 24
 
@@ -178,3 +181,39 @@ def snippet(content: str, terms: list[Term], words: int = SNIPPET_WORDS) -> str:
     if end < len(tokens):
         excerpt += "…"
     return excerpt
+
+
+# The dataset_info key set when, within each type, search documents were written in id order.
+IN_ID_ORDER_KEY = "search_documents_in_id_order"
+
+
+def documents_out_of_id_order(connection: Connection) -> int:
+    """How many search documents have a smaller target id than the document written before them
+    of the same type (0 when the row order within each type is the id order)."""
+    previous = (
+        func.lag(col(SearchDocument.target_id))
+        .over(partition_by=col(SearchDocument.type), order_by=col(SearchDocument.id))
+        .label("previous")
+    )
+    ordered = select(col(SearchDocument.target_id), previous).subquery()
+    return int(
+        connection.execute(
+            select(func.count()).where(ordered.c.previous >= ordered.c.target_id)
+        ).scalar_one()
+    )
+
+
+def record_document_order(connection: Connection) -> bool:
+    """Record whether the documents are in id order within each type, so that SQLite can walk a
+    full-text match in row order and stop at the first page (see queries.list_quotes)."""
+    in_order = documents_out_of_id_order(connection) == 0
+    connection.execute(delete(DatasetInfo).where(col(DatasetInfo.key) == IN_ID_ORDER_KEY))
+    if in_order:
+        connection.execute(insert(DatasetInfo).values(key=IN_ID_ORDER_KEY, value="1"))
+    return in_order
+
+
+def matching_in_row_order(terms: list[Term]) -> TextClause:
+    """SQLite: the row ids of the documents matching every term, in row order (FTS5 walks its
+    doclists in that order, so a LIMIT stops it early)."""
+    return text("search_fts MATCH :fts_query").bindparams(fts_query=_fts5_expression(terms))

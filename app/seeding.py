@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from app import models
-from app.search import fold_all, folded_names
+from app.search import fold_all, folded_names, record_document_order
 
 ActorKind = Literal[
     "person",
@@ -1038,9 +1038,13 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
         session.execute(delete(table))
     for table in TABLE_ORDER:
         rows = plan.rows.get(_table_name(table))
+        if table is models.SearchDocument and rows:
+            # In id order within each type: SQLite's quote search walks matches in row order.
+            rows = sorted(rows, key=lambda row: (row["type"], row["target_id"]))
         if rows:
             session.execute(insert(table), rows)
     write_event_cards(session.connection())
+    record_document_order(session.connection())
 
 
 def seed_database(engine: Engine, seed_dir: Path) -> SeedPlan:

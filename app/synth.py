@@ -21,7 +21,7 @@ from sqlmodel import col
 
 from app import models
 from app.cards import write_event_cards
-from app.search import fold, fold_all, folded_names
+from app.search import fold, fold_all, folded_names, record_document_order
 from app.seeding import CONTEXT_LENGTH, TABLE_ORDER, ActorRoleInEvent, EventType
 
 EVENTS_PER_ARTICLE = 200
@@ -251,6 +251,7 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
         )
         writer.flush()
         write_event_cards(connection)
+        record_document_order(connection)
     return SynthSummary(events, actor_count, location_count, events, article_count, version)
 
 

@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from app.cards import write_event_cards
 from app.models import DatasetInfo, metadata
+from app.search import record_document_order
 
 FORMAT = "dossier-export"
 FORMAT_VERSION = 1
@@ -150,6 +151,7 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
             _advance_sequences(connection)
         # Cards are derived: render them from the imported rows rather than trust the file's.
         write_event_cards(connection)
+        record_document_order(connection)
     return count
 
 

@@ -42,3 +42,20 @@ def test_check_reports_an_event_card_that_no_longer_matches_its_rows(database_ur
     assert result.exit_code == 1
     assert f"event {event_id}: its card differs from its rows" in result.output
     assert "1 problem(s) found" in result.output
+
+
+def test_check_reports_search_documents_out_of_their_recorded_order(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        first = connection.execute(
+            text("SELECT min(id) FROM search_document WHERE type = 'actor'")
+        ).scalar()
+        # The first actor document now names an id that sorts after the next one's.
+        connection.execute(
+            text("UPDATE search_document SET target_id = 'zzz-out-of-order' WHERE id = :id"),
+            {"id": first},
+        )
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
+    assert result.exit_code == 1
+    assert "search documents: 1 out of id order, but recorded as in order" in result.output

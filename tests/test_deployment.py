@@ -89,7 +89,12 @@ def test_two_instances_starting_together_over_an_empty_database(
     engine = create_engine(url)
     with engine.connect() as connection:
         keys = connection.execute(select(col(models.DatasetInfo.key))).scalars().all()
-        assert sorted(keys) == ["dataset_version", "event_span_classes", "longest_event_span_days"]
+        assert sorted(keys) == [
+            "dataset_version",
+            "event_span_classes",
+            "longest_event_span_days",
+            "search_documents_in_id_order",
+        ]
         events = connection.execute(select(func.count()).select_from(models.Event)).scalar()
     engine.dispose()
     first_url, second_url = (base_url for _, base_url in instances)

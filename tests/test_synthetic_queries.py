@@ -1,9 +1,12 @@
-"""Date-range pages return exactly the events whose period overlaps the range, in order.
+"""Fast paths checked against slow, obvious ones over a synthetic dataset.
 
-The list query splits a range into index-friendly parts (events starting inside it, and per span
+Date-range pages return exactly the events whose period overlaps the range, in order: the list
+query splits a range into index-friendly parts (events starting inside it, and per span
 class the events starting before it that reach into it); this compares its pages, followed
 cursor by cursor, with a brute-force overlap test over every event of a synthetic dataset that
-mixes single days, runs of days, months, years and undated events.
+mixes single days, runs of days, months, years and undated events. The timeline's per-bucket
+queries agree with its windowed query and with brute force. Quote search walked in full-text row
+order returns the pages the general query returns.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from _pytest.monkeypatch import MonkeyPatch
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import Session
@@ -24,7 +28,7 @@ from app.main import create_app
 from app.schemas import EventFilter
 from app.seeding import period_of
 from app.settings import Settings
-from app.synth import synthesize
+from app.synth import VOCABULARY, synthesize
 from tests.conftest import Databases
 
 TYPES = ["statement", "meeting", "withdrawal"]
@@ -39,16 +43,16 @@ def _random_bound(rng: random.Random) -> str:
     return f"{year}-{month:02d}" if form == 1 else f"{year}-{month:02d}-{rng.randrange(1, 29):02d}"
 
 
-def _all_pages(client: TestClient, params: dict[str, str | int]) -> list[str]:
+def _all_pages(
+    client: TestClient, params: dict[str, str | int], path: str = "/v1/events"
+) -> list[str]:
     ids: list[str] = []
     cursor: str | None = None
     while True:
-        answer = client.get(
-            "/v1/events", params={**params, **({"cursor": cursor} if cursor else {})}
-        )
+        answer = client.get(path, params={**params, **({"cursor": cursor} if cursor else {})})
         assert answer.status_code == 200, answer.text
         body = answer.json()
-        ids += [event["id"] for event in body["data"]]
+        ids += [item["id"] for item in body["data"]]
         cursor = body["next_cursor"]
         if cursor is None:
             return ids
@@ -171,3 +175,30 @@ def test_timeline_counts_every_overlapping_event_once_and_both_ways_list_the_sam
                 for b in per_bucket:
                     assert len(b.events) == min(5, b.count)
     engine.dispose()
+
+
+def test_quote_search_walked_in_row_order_returns_the_general_querys_pages(
+    synth_url: str, monkeypatch: MonkeyPatch
+) -> None:
+    settings = Settings(database_url=synth_url, response_cache_size=0)
+    engine = build_engine(settings)
+    with Session(engine) as session:
+        walks = queries._walk_search_in_row_order(session)
+    engine.dispose()
+    if engine.dialect.name == "sqlite":
+        assert walks, "synth writes search documents in id order, and says so"
+    rng = random.Random(3)
+    cases: list[dict[str, str | int]] = []
+    for word in [VOCABULARY[0], VOCABULARY[1], VOCABULARY[20], VOCABULARY[300], "zzzz"]:
+        params: dict[str, str | int] = {"q": word, "limit": rng.choice([7, 50])}
+        if rng.random() < 0.6:
+            params["date_from"] = str(rng.randrange(2000, 2026))
+        cases.append(params)
+    cases.append({"q": f"{VOCABULARY[20]} {VOCABULARY[40]}", "limit": 5})
+    cases.append({"q": f'"{VOCABULARY[20]}"', "limit": 20, "speaker": "actor-0000003"})
+    with TestClient(create_app(settings)) as client:
+        walked = [_all_pages(client, params, "/v1/quotes") for params in cases]
+        monkeypatch.setattr(queries, "_walk_search_in_row_order", lambda session: False)
+        general = [_all_pages(client, params, "/v1/quotes") for params in cases]
+    assert walked == general
+    assert sum(map(len, walked)) > 100, "common words match many quotes"
