@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 
 from app import __version__
 from app.conditional import ConditionalGetMiddleware
-from app.db import build_engine
+from app.db import ReadConnection, build_engine
 from app.errors import PROBLEM_MEDIA_TYPE, add_exception_handlers, reject_unknown_query_parameters
 from app.observability import ObservabilityMiddleware, configure_logging, time_database
 from app.protection import BodyLimitMiddleware, RateLimitMiddleware, SecurityHeadersMiddleware
@@ -82,9 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = build_engine(settings, read_only=True)
         time_database(app.state.engine)
+        app.state.reader = ReadConnection(app.state.engine)
         try:
             yield
         finally:
+            app.state.reader.close()
             app.state.engine.dispose()
 
     app = FastAPI(
