@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Date,
     Integer,
     String,
     and_,
@@ -38,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as cast_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.visitors import cloned_traverse
 from sqlmodel import Session, col
 
 from app import models as m
@@ -91,6 +93,11 @@ def _after_id(column: Any, cursor: str | None, ordering: str) -> ColumnElement[b
 
 def _location_subtree(location_id: str) -> Any:
     """A CTE of the location's id and the ids of every place inside it."""
+    return _location_subtree_of(literal(location_id))
+
+
+def _location_subtree_of(location_id: ColumnElement[str]) -> Any:
+    """``_location_subtree`` for an id given as an SQL expression (a bound parameter)."""
     tree = (
         select(col(m.Location.id))
         .where(col(m.Location.id) == location_id)
@@ -108,25 +115,13 @@ def _evidence(
     grouped: dict[str, list[s.Evidence]] = defaultdict(list)
     if not keys:
         return grouped
-    rows = session.execute(
-        select(m.Span)
-        .where(col(m.Span.owner_type) == owner_type, col(m.Span.owner_key).in_(keys))
-        .order_by(
-            col(m.Span.owner_key),
-            col(m.Span.article_id),
-            col(m.Span.start_offset),
-            col(m.Span.end_offset),
-        )
-    ).scalars()
-    for span in rows:
-        grouped[span.owner_key].append(
+    rows = session.connection().execute(
+        _EVIDENCE_OF_OWNERS, {"owner_type": owner_type, "keys": keys}
+    )
+    for owner_key, article, start, end, exact, prefix, suffix in rows:
+        grouped[owner_key].append(
             s.Evidence(
-                article=span.article_id,
-                start=span.start_offset,
-                end=span.end_offset,
-                exact=span.exact,
-                prefix=span.prefix,
-                suffix=span.suffix,
+                article=article, start=start, end=end, exact=exact, prefix=prefix, suffix=suffix
             )
         )
     return grouped
@@ -140,8 +135,9 @@ def _date_value(
     return s.DateValue(start=start, end=end, precision=precision, text=text, basis=basis)
 
 
-def _exists(session: Session, table: str, item_id: str) -> bool:
-    """Whether ``table`` has a row with this id (an index probe; nothing is loaded)."""
+def exists(session: Session, table: str, item_id: str) -> bool:
+    """Whether ``table`` (article, actor, location or event) has a row with this id (an index
+    probe; nothing is loaded)."""
     return session.connection().execute(_ID_PROBES[table], {"id": item_id}).first() is not None
 
 
@@ -203,7 +199,7 @@ def get_article(session: Session, article_id: str) -> s.ArticleDetail | None:
 
 def article_exists(session: Session, article_id: str) -> bool:
     """Whether an article has this id."""
-    return _exists(session, "article", article_id)
+    return exists(session, "article", article_id)
 
 
 def list_article_annotations(session: Session, article_id: str) -> list[s.Annotation]:
@@ -288,7 +284,7 @@ def actor_facets(
 
 def actor_exists(session: Session, actor_id: str) -> bool:
     """Whether an actor has this id."""
-    return _exists(session, "actor", actor_id)
+    return exists(session, "actor", actor_id)
 
 
 def get_actor(session: Session, actor_id: str) -> s.ActorDetail | None:
@@ -401,7 +397,7 @@ def _location_public(location: m.Location, parent_name: str | None) -> s.Locatio
 
 def location_exists(session: Session, location_id: str) -> bool:
     """Whether a location has this id."""
-    return _exists(session, "location", location_id)
+    return exists(session, "location", location_id)
 
 
 def get_location(session: Session, location_id: str) -> s.LocationDetail | None:
@@ -422,60 +418,114 @@ def get_location(session: Session, location_id: str) -> s.LocationDetail | None:
 # --- events -----------------------------------------------------------------------------------
 
 
+def _event_filter_values(
+    session: Session, filters: s.EventFilter, *, period: bool, kinds: bool
+) -> dict[str, Any]:
+    """The values of an event filter's bound parameters, by name.
+
+    Which names are present decides the shape of the SQL (see ``_event_filter_conditions``), so
+    a statement built once for a shape serves every request of that shape.
+    """
+    values: dict[str, Any] = {}
+    if filters.q is not None:
+        values["q_match"] = search.match_expression(session.get_bind().dialect, filters.q)
+    date_from, date_to = filters.period
+    if period and date_from is not None:
+        values["date_from"] = date_from
+        values["sort_from"] = date_from - min(_longest_event_span(session), date_from - date.min)
+    if period and date_to is not None:
+        values["date_to"] = date_to
+    if kinds and filters.types:
+        values["types"] = list(filters.types)
+    if kinds and filters.statuses:
+        values["statuses"] = list(filters.statuses)
+    for name in ("actor", "location", "article"):
+        if getattr(filters, name) is not None:
+            values[name] = getattr(filters, name)
+    return values
+
+
+@cache
+def _event_filter_conditions(
+    names: frozenset[str], dialect_name: str, *, hide_kinds: bool = False
+) -> tuple[ColumnElement[bool], ...]:
+    """The WHERE conditions of an event filter whose values are named ``names``, with bound
+    parameters; built once per shape. ``hide_kinds`` keeps SQLite's planner off the type and
+    status indexes, for the parts of a date range that the span-class index answers."""
+    event = _event.c
+    conditions: list[ColumnElement[bool]] = []
+    if "q_match" in names:
+        conditions.append(event.id.in_(search.ids_matching(dialect_name, "event")))
+    if "date_from" in names or "date_to" in names:
+        # sort_date is date_start for dated events, and sits in the sort index with date_end.
+        # The overlap is restated on the sort key so that the (sort_missing, sort_date) index
+        # gives a range scan: an event overlapping the period starts at most the longest event
+        # span before it ("sort_from"), and never after its end.
+        conditions.append(event.sort_missing == false())
+    if "date_from" in names:
+        conditions.append(event.date_end >= bindparam("date_from", type_=Date))
+        conditions.append(event.sort_date >= bindparam("sort_from", type_=Date))
+    if "date_to" in names:
+        conditions.append(event.sort_date <= bindparam("date_to", type_=Date))
+    hidden = hide_kinds and dialect_name == "sqlite"
+    # A unary + hides a column from SQLite's index chooser.
+    if "types" in names:
+        type_column = literal_column("+event.type") if hidden else event.type
+        conditions.append(type_column.in_(bindparam("types", expanding=True)))
+    if "statuses" in names:
+        status_column = literal_column("+event.status") if hidden else event.status
+        conditions.append(status_column.in_(bindparam("statuses", expanding=True)))
+    # IN (uncorrelated subquery) rather than EXISTS: the planner starts from the link table's
+    # index and sorts the few matching events, instead of scanning every event in date order.
+    if "actor" in names:
+        conditions.append(
+            event.id.in_(
+                select(_event_actor.c.event_id).where(_event_actor.c.actor_id == bindparam("actor"))
+            )
+        )
+    if "location" in names:
+        subtree = _location_subtree_of(bindparam("location"))
+        conditions.append(
+            event.id.in_(
+                select(_event_location.c.event_id).where(
+                    _event_location.c.location_id.in_(select(subtree.c.id))
+                )
+            )
+        )
+    if "article" in names:
+        conditions.append(
+            event.id.in_(
+                select(_event_article.c.event_id).where(
+                    _event_article.c.article_id == bindparam("article")
+                )
+            )
+        )
+    return tuple(conditions)
+
+
 def _event_conditions(
     session: Session, filters: s.EventFilter, *, period: bool = True, kinds: bool = True
 ) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of an event filter (shared by lists, facets, timeline and network).
+    """The WHERE conditions of an event filter with its values bound (shared by facets,
+    timeline and network).
 
     ``period=False`` leaves the date range out, and ``kinds=False`` the type and status, for
     callers that state them themselves.
     """
-    conditions: list[ColumnElement[bool]] = [
-        _matches_q(session, "event", col(m.Event.id), filters.q)
-    ]
-    date_from, date_to = filters.period
-    if period and (date_from is not None or date_to is not None):
-        # sort_date is date_start for dated events, and sits in the sort index with date_end.
-        conditions.append(_overlaps(col(m.Event.sort_date), col(m.Event.date_end), filters.period))
-        # The same condition restated on the sort key, so that the (sort_missing, sort_date)
-        # index gives a range scan: an event overlapping the period starts at most the longest
-        # event span before it, and never after its end.
-        conditions.append(col(m.Event.sort_missing) == false())
-        if date_from is not None:
-            span = min(_longest_event_span(session), date_from - date.min)
-            conditions.append(col(m.Event.sort_date) >= date_from - span)
-        if date_to is not None:
-            conditions.append(col(m.Event.sort_date) <= date_to)
-    if kinds:
-        conditions += _kind_conditions(session, filters, by_span=False)
-    # IN (uncorrelated subquery) rather than EXISTS: the planner starts from the link table's
-    # index and sorts the few matching events, instead of scanning every event in date order.
-    if filters.actor is not None:
-        conditions.append(
-            col(m.Event.id).in_(
-                select(col(m.EventActor.event_id)).where(
-                    col(m.EventActor.actor_id) == filters.actor
-                )
-            )
-        )
-    if filters.location is not None:
-        subtree = _location_subtree(filters.location)
-        conditions.append(
-            col(m.Event.id).in_(
-                select(col(m.EventLocation.event_id)).where(
-                    col(m.EventLocation.location_id).in_(select(subtree.c.id))
-                )
-            )
-        )
-    if filters.article is not None:
-        conditions.append(
-            col(m.Event.id).in_(
-                select(col(m.EventArticle.event_id)).where(
-                    col(m.EventArticle.article_id) == filters.article
-                )
-            )
-        )
-    return conditions
+    values = _event_filter_values(session, filters, period=period, kinds=kinds)
+    conditions = _event_filter_conditions(frozenset(values), session.get_bind().dialect.name)
+    return [true(), *(_bound(condition, values) for condition in conditions)]
+
+
+def _bound(condition: ColumnElement[bool], values: dict[str, Any]) -> ColumnElement[bool]:
+    """A copy of ``condition`` with its named parameters set to ``values``."""
+
+    def set_value(parameter: BindParameter[Any]) -> None:
+        if parameter.key in values:
+            parameter.value = values[parameter.key]
+            parameter.required = False
+
+    return cloned_traverse(condition, {"maintain_key": True}, {"bindparam": set_value})
 
 
 def _kind_conditions(
@@ -586,70 +636,106 @@ def list_event_cards(
     limit: int = 50,
     cursor: str | None = None,
 ) -> tuple[list[str], str | None]:
-    """``list_events`` as the events' cards: their public JSON, ready to serve."""
-    descending = sort == "-date"
+    """``list_events`` as the events' cards: their public JSON, ready to serve.
+
+    The statement is built once per shape of the request (which filters, sort, cursor, span
+    classes) and run with this request's values.
+    """
     ordering = "events:" + sort
-    conditions = _event_conditions(session, filters, period=False, kinds=False)
+    values = _event_filter_values(session, filters, period=False, kinds=True)
+    values["page_limit"] = limit + 1
+    cursor_kind = None
     if cursor is not None:
         missing, sort_date, last_id = decode_cursor(cursor, ordering, 3)
         try:
-            last_date = date.fromisoformat(str(sort_date))
+            values["last_date"] = date.fromisoformat(str(sort_date))
         except ValueError:
             raise InvalidParameter("cursor", "not a cursor issued by this API") from None
-        later = (
-            tuple_(col(m.Event.sort_date), col(m.Event.id)) < tuple_(last_date, str(last_id))
-            if descending
-            else tuple_(col(m.Event.sort_date), col(m.Event.id)) > tuple_(last_date, str(last_id))
-        )
-        conditions.append(
-            # Dated events (sort_missing false) come before undated ones in both directions.
-            or_(
-                col(m.Event.sort_missing) == true(),
-                and_(col(m.Event.sort_missing) == false(), later),
-            )
-            if not missing
-            else and_(col(m.Event.sort_missing) == true(), later)
-        )
-    order = (
-        [col(m.Event.sort_missing), col(m.Event.sort_date).desc(), col(m.Event.id).desc()]
-        if descending
-        else [col(m.Event.sort_missing), col(m.Event.sort_date), col(m.Event.id)]
+        values["last_id"] = str(last_id)
+        cursor_kind = "undated" if missing else "dated"
+    date_from, date_to = filters.period
+    span_classes: tuple[int, ...] = ()
+    if date_from is not None:
+        values["within_from"] = date_from
+    if date_to is not None:
+        values["within_to"] = date_to
+    if date_from is not None:
+        values["range_start"] = date_from
+        for span_class, longest in _span_classes(session).items():
+            if longest == 0:
+                continue  # single-day events cannot start before the range and reach into it
+            span_classes += (span_class,)
+            window = min(timedelta(days=longest), date_from - date.min)
+            values[f"window_start_{span_class}"] = date_from - window
+    statement = _event_page_statement(
+        frozenset(values),
+        session.get_bind().dialect.name,
+        descending=sort == "-date",
+        cursor_kind=cursor_kind,
+        span_classes=span_classes,
     )
-    page_columns = (_event.c.id, _event.c.sort_missing, _event.c.sort_date, _event.c.card)
-    params: dict[str, Any] = {}
-    if filters.period == (None, None):
-        statement = (
-            select(*page_columns)
-            .where(*conditions, *_kind_conditions(session, filters, by_span=False))
-            .order_by(*order)
-            .limit(limit + 1)
-        )
-    else:
-        # Each part yields its own first page in index order; the page is the best of them.
-        parts, params = _overlapping_parts(session, filters)
-        kinds = _kind_conditions(session, filters, by_span=False)
-        kinds_by_span = _kind_conditions(session, filters, by_span=True)
-        pages = [
-            select(col(m.Event.id))
-            .where(*conditions, *(kinds if index == 0 else kinds_by_span), *part)
-            .order_by(*order)
-            .limit(limit + 1)
-            for index, part in enumerate(parts)
-        ]
-        candidates = (
-            pages[0] if len(pages) == 1 else union_all(*(select(p.subquery()) for p in pages))
-        )
-        statement = (
-            select(*page_columns)
-            .where(col(m.Event.id).in_(candidates))
-            .order_by(*order)
-            .limit(limit + 1)
-        )
-    rows = session.connection().execute(statement, params).all()
+    rows = session.connection().execute(statement, values).all()
     page, next_cursor = _page(
         rows, limit, ordering, lambda e: [e.sort_missing, e.sort_date.isoformat(), e.id]
     )
     return [row.card for row in page], next_cursor
+
+
+@cache
+def _event_page_statement(
+    names: frozenset[str],
+    dialect_name: str,
+    *,
+    descending: bool,
+    cursor_kind: str | None,
+    span_classes: tuple[int, ...],
+) -> Any:
+    """One page of event cards for a request shape (see ``list_event_cards``)."""
+    event = _event.c
+    filter_names = names & _FILTER_NAMES
+    conditions = list(_event_filter_conditions(filter_names - _KIND_NAMES, dialect_name))
+    kinds = _event_filter_conditions(filter_names & _KIND_NAMES, dialect_name)
+    if cursor_kind is not None:
+        key = tuple_(event.sort_date, event.id)
+        last = tuple_(bindparam("last_date", type_=Date), bindparam("last_id"))
+        later = key < last if descending else key > last
+        # Dated events (sort_missing false) come before undated ones in both directions.
+        conditions.append(
+            or_(event.sort_missing == true(), and_(event.sort_missing == false(), later))
+            if cursor_kind == "dated"
+            else and_(event.sort_missing == true(), later)
+        )
+    order = (
+        [event.sort_missing, event.sort_date.desc(), event.id.desc()]
+        if descending
+        else [event.sort_missing, event.sort_date, event.id]
+    )
+    page_limit = bindparam("page_limit", type_=Integer)
+    page_columns = (event.id, event.sort_missing, event.sort_date, event.card)
+    if "within_from" not in names and "within_to" not in names:
+        return select(*page_columns).where(*conditions, *kinds).order_by(*order).limit(page_limit)
+    # The date range as disjoint parts, each an index range scan in sort order; each part
+    # yields its own first page and the page is the best of them. See _overlapping_parts.
+    within = [event.sort_missing == false()]
+    if "within_from" in names:
+        within.append(event.sort_date >= bindparam("within_from", type_=Date))
+    if "within_to" in names:
+        within.append(event.sort_date <= bindparam("within_to", type_=Date))
+    parts: list[Sequence[ColumnElement[bool]]] = [(*kinds, *within)]
+    hidden_kinds = _event_filter_conditions(
+        filter_names & _KIND_NAMES, dialect_name, hide_kinds=True
+    )
+    parts += [(*hidden_kinds, *_span_part(c)) for c in span_classes]
+    pages = [
+        select(event.id).where(*conditions, *part).order_by(*order).limit(page_limit)
+        for part in parts
+    ]
+    candidates = pages[0] if len(pages) == 1 else union_all(*(select(p.subquery()) for p in pages))
+    return select(*page_columns).where(event.id.in_(candidates)).order_by(*order).limit(page_limit)
+
+
+_FILTER_NAMES = frozenset(("q_match", "types", "statuses", "actor", "location", "article"))
+_KIND_NAMES = frozenset(("types", "statuses"))
 
 
 def _year_of(column: Any) -> Any:
@@ -896,6 +982,42 @@ _DATASET_INFO = select(
     m.metadata.tables["dataset_info"].c.key, m.metadata.tables["dataset_info"].c.value
 )
 _CARD_BY_ID = select(_event.c.card).where(_event.c.id == bindparam("id"))
+_span = m.metadata.tables["span"]
+_EVIDENCE_OF_OWNERS = (
+    select(
+        _span.c.owner_key,
+        _span.c.article_id,
+        _span.c.start_offset,
+        _span.c.end_offset,
+        _span.c.exact,
+        _span.c.prefix,
+        _span.c.suffix,
+    )
+    .where(
+        _span.c.owner_type == bindparam("owner_type"),
+        _span.c.owner_key.in_(bindparam("keys", expanding=True)),
+    )
+    .order_by(_span.c.owner_key, _span.c.article_id, _span.c.start_offset, _span.c.end_offset)
+)
+_quote = m.metadata.tables["quote"]
+_quote_event = m.metadata.tables["quote_event"]
+_QUOTE_COLUMNS = tuple(_quote.c)
+_QUOTE_BY_ID = select(*_QUOTE_COLUMNS).where(_quote.c.id == bindparam("id"))
+_QUOTES_OF_EVENT = (
+    select(*_QUOTE_COLUMNS)
+    .where(
+        _quote.c.id.in_(
+            select(_quote_event.c.quote_id).where(_quote_event.c.event_id == bindparam("event_id"))
+        )
+    )
+    .order_by(_quote.c.id)
+)
+_ACTOR_NAMES = select(_actor.c.id, _actor.c.name).where(_actor.c.id.in_(_IDS))
+_EVENTS_OF_QUOTES = (
+    select(_quote_event.c.quote_id, _quote_event.c.event_id)
+    .where(_quote_event.c.quote_id.in_(_IDS))
+    .order_by(_quote_event.c.quote_id, _quote_event.c.position)
+)
 _EVENT_LIST = TypeAdapter(list[s.EventPublic])
 _EVENT_CARD = TypeAdapter(s.EventPublic)
 
@@ -943,7 +1065,7 @@ def events_public(connection: Connection, events: Sequence[Any]) -> list[s.Event
 
 def event_exists(session: Session, event_id: str) -> bool:
     """Whether an event has this id."""
-    return _exists(session, "event", event_id)
+    return exists(session, "event", event_id)
 
 
 def get_event(session: Session, event_id: str) -> s.EventDetail | None:
@@ -954,7 +1076,7 @@ def get_event(session: Session, event_id: str) -> s.EventDetail | None:
     public = _EVENT_CARD.validate_json(card)
     actor_keys = {f"{event_id}#{a.id}#{a.role}": a for a in public.actors}
     actor_evidence = _evidence(session, "event_actor", actor_keys)
-    quotes, _ = list_quotes(session, event=event_id, limit=500, cursor=None)
+    quotes = quotes_of_event(session, event_id)
     return s.EventDetail(
         **public.model_dump(exclude={"actors"}),
         actors=[
@@ -1019,11 +1141,11 @@ def list_quotes(
             session, q=q, speaker=speaker, article=article, event=event, period=period
         )
         statement = (
-            select(m.Quote)
+            select(*_QUOTE_COLUMNS)
             .where(*conditions, _after_id(col(m.Quote.id), cursor, "quotes"))
             .order_by(col(m.Quote.id))
         )
-    rows = session.execute(statement.limit(limit + 1)).scalars().all()
+    rows = session.connection().execute(statement.limit(limit + 1)).all()
     page, next_cursor = _page(rows, limit, "quotes", lambda r: [r.id])
     return _quotes_public(session, page), next_cursor
 
@@ -1047,7 +1169,7 @@ def _quotes_by_search_walk(
     document = m.metadata.tables["search_document"]
     fts = table("search_fts", column("rowid", Integer))
     statement = (
-        select(m.Quote)
+        select(*_QUOTE_COLUMNS)
         .select_from(fts)
         .join(document, document.c.id == fts.c.rowid)
         .join(m.Quote, col(m.Quote.id) == document.c.target_id)
@@ -1109,24 +1231,16 @@ def quote_facets(
     return facets
 
 
-def _quotes_public(session: Session, quotes: Sequence[m.Quote]) -> list[s.QuotePublic]:
+def _quotes_public(session: Session, quotes: Sequence[Any]) -> list[s.QuotePublic]:
+    """Rows of ``_QUOTE_COLUMNS`` as public quotes, with speaker names, events and evidence."""
     ids = [q.id for q in quotes]
     if not ids:
         return []
-    actor_ids = {q.speaker_id for q in quotes} | {q.reported_via_id for q in quotes}
-    names = dict(
-        session.execute(
-            select(col(m.Actor.id), col(m.Actor.name)).where(
-                col(m.Actor.id).in_(actor_ids - {None})
-            )
-        ).all()
-    )
+    connection = session.connection()
+    actor_ids = ({q.speaker_id for q in quotes} | {q.reported_via_id for q in quotes}) - {None}
+    names = dict(connection.execute(_ACTOR_NAMES, {"ids": list(actor_ids)}).all())
     events: dict[str, list[str]] = defaultdict(list)
-    for quote_id, event_id in session.execute(
-        select(col(m.QuoteEvent.quote_id), col(m.QuoteEvent.event_id))
-        .where(col(m.QuoteEvent.quote_id).in_(ids))
-        .order_by(col(m.QuoteEvent.quote_id), col(m.QuoteEvent.position))
-    ):
+    for quote_id, event_id in connection.execute(_EVENTS_OF_QUOTES, {"ids": ids}):
         events[quote_id].append(event_id)
     evidence = _evidence(session, "quote", ids)
 
@@ -1150,10 +1264,16 @@ def _quotes_public(session: Session, quotes: Sequence[m.Quote]) -> list[s.QuoteP
     ]
 
 
+def quotes_of_event(session: Session, event_id: str) -> list[s.QuotePublic]:
+    """Every quote attached to an event, in id order (an event has few)."""
+    rows = session.connection().execute(_QUOTES_OF_EVENT, {"event_id": event_id}).all()
+    return _quotes_public(session, rows)
+
+
 def get_quote(session: Session, quote_id: str) -> s.QuotePublic | None:
     """One quote."""
-    quote = session.get(m.Quote, quote_id)
-    return _quotes_public(session, [quote])[0] if quote is not None else None
+    row = session.connection().execute(_QUOTE_BY_ID, {"id": quote_id}).first()
+    return _quotes_public(session, [row])[0] if row is not None else None
 
 
 # --- discrepancies ----------------------------------------------------------------------------

@@ -23,8 +23,10 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Integer,
+    String,
     TextClause,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -123,6 +125,30 @@ def matching_ids(dialect: Dialect, resource_type: str, q: str | None) -> Any:
         .where(of_types(dialect, [resource_type]))
         .where(matching_documents(dialect, parse_query(q)))
     )
+
+
+def match_expression(dialect: Dialect, q: str) -> str:
+    """``q`` as the engine's full-text query (FTS5 MATCH or to_tsquery); 422 when nothing
+    searchable is left."""
+    terms = parse_query(q)
+    return _tsquery_expression(terms) if dialect.name == "postgresql" else _fts5_expression(terms)
+
+
+def ids_matching(dialect_name: str, resource_type: str) -> Any:
+    """``matching_ids`` with the query as the bound parameter ``q_match`` (a
+    ``match_expression``), for statements built once and run with many queries."""
+    if dialect_name == "postgresql":
+        tsquery = func.to_tsquery("simple", bindparam("q_match", type_=String))
+        matched = literal_column("search_document.body_tsv").op("@@", return_type=Boolean)(tsquery)
+        type_column: Any = col(SearchDocument.type)
+    else:
+        matched = col(SearchDocument.id).in_(
+            text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q_match").columns(
+                rowid=Integer
+            )
+        )
+        type_column = literal_column("+search_document.type")
+    return select(col(SearchDocument.target_id)).where(type_column == resource_type).where(matched)
 
 
 def folded_names(*names: str) -> str:
