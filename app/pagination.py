@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from starlette.datastructures import URL
+from starlette.requests import Request
 from starlette.responses import Response
 
 from app.errors import InvalidParameter
@@ -51,7 +52,7 @@ def next_link(url: URL, cursor: str) -> str:
     return f'<{url.include_query_params(cursor=cursor)}>; rel="next"'
 
 
-def set_next_link(response: Response, url: URL, cursor: str | None) -> None:
+def set_next_link(response: Response, request: Request, cursor: str | None) -> None:
     """Add the ``Link: rel="next"`` header when there is a next page."""
     if cursor is not None:
-        response.headers["Link"] = next_link(url, cursor)
+        response.headers["Link"] = next_link(request.url, cursor)

@@ -57,7 +57,7 @@ async def list_actors(
     items, cursor = queries.list_actors(
         session, q=query.q, kinds=query.kind, limit=query.limit, cursor=query.cursor
     )
-    set_next_link(response, request.url, cursor)
+    set_next_link(response, request, cursor)
     facets = query.facet_names()
     return formats.model_response(
         ActorPage(
@@ -104,9 +104,9 @@ async def list_actor_events(
     query: Annotated[ScopedEventQuery, Query()],
 ) -> Any:
     """Events the actor takes part in (any role), by date, undated last."""
-    if not queries.actor_exists(session, actor_id):
-        raise NotFound("actor", actor_id)
-    return events_answer(session, request, response, query, query.filters(actor=actor_id))
+    return events_answer(
+        session, request, response, query, query.filters(actor=actor_id), owner=("actor", actor_id)
+    )
 
 
 @router.get(

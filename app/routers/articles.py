@@ -55,7 +55,7 @@ async def list_articles(
             "articles",
         )
     items, cursor = queries.list_articles(session, limit=query.limit, cursor=query.cursor)
-    set_next_link(response, request.url, cursor)
+    set_next_link(response, request, cursor)
     return formats.model_response(
         ArticlePage(data=items, has_more=cursor is not None, next_cursor=cursor), response
     )

@@ -38,7 +38,7 @@ async def list_discrepancies(
             "discrepancies",
         )
     items, cursor = queries.list_discrepancies(session, limit=query.limit, cursor=query.cursor)
-    set_next_link(response, request.url, cursor)
+    set_next_link(response, request, cursor)
     return formats.model_response(
         DiscrepancyPage(data=items, has_more=cursor is not None, next_cursor=cursor), response
     )

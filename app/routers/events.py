@@ -42,9 +42,23 @@ def events_answer(
     query: ScopedEventQuery,
     filters: EventFilter,
     facets: list[str] | None = None,
+    *,
+    owner: tuple[str, str] | None = None,
 ) -> Any:
-    """A list of events in the representation the client asked for (shared by nested lists)."""
+    """A list of events in the representation the client asked for (shared by nested lists).
+
+    ``owner`` (resource, id) is the resource a nested list belongs to: 404 when it does not
+    exist. A first page with events proves that it does, so the existence probe runs only when
+    the page is empty, or before anything else for exports, facets and cursors.
+    """
+
+    def ensure_owner() -> None:
+        if owner is not None and not queries.exists(session, *owner):
+            raise NotFound(*owner)
+
     kind = formats.chosen_format(request, query.format, ("json", "csv", "ndjson", "geojson"))
+    if kind != "json" or facets or query.cursor is not None:
+        ensure_owner()
     if kind in ("csv", "ndjson"):
         return formats.export_response(
             kind,
@@ -59,7 +73,7 @@ def events_answer(
         items, cursor = queries.list_events(
             session, filters, sort=query.sort, limit=query.limit, cursor=query.cursor
         )
-        set_next_link(response, request.url, cursor)
+        set_next_link(response, request, cursor)
         places = queries.location_points(session, [p.id for e in items for p in e.locations])
         counts = queries.evidence_counts(session, "event", [e.id for e in items])
         return formats.GeoJSONResponse(
@@ -69,7 +83,9 @@ def events_answer(
     cards, cursor = queries.list_event_cards(
         session, filters, sort=query.sort, limit=query.limit, cursor=query.cursor
     )
-    set_next_link(response, request.url, cursor)
+    if not cards:
+        ensure_owner()
+    set_next_link(response, request, cursor)
     return formats.card_page_response(
         cards,
         cursor,

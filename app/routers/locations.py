@@ -70,7 +70,7 @@ async def list_locations(
         limit=query.limit,
         cursor=query.cursor,
     )
-    set_next_link(response, request.url, cursor)
+    set_next_link(response, request, cursor)
     if kind == "geojson":
         counts = queries.evidence_counts(session, "location_mention", [p.id for p in items])
         return formats.GeoJSONResponse(
@@ -114,6 +114,11 @@ async def list_location_events(
     query: Annotated[ScopedEventQuery, Query()],
 ) -> Any:
     """Events at this place or at any place inside it, by date, undated last."""
-    if not queries.location_exists(session, location_id):
-        raise NotFound("location", location_id)
-    return events_answer(session, request, response, query, query.filters(location=location_id))
+    return events_answer(
+        session,
+        request,
+        response,
+        query,
+        query.filters(location=location_id),
+        owner=("location", location_id),
+    )

@@ -43,7 +43,7 @@ def quotes_answer(
             "quotes",
         )
     items, cursor = queries.list_quotes(session, **filters, limit=query.limit, cursor=query.cursor)
-    set_next_link(response, request.url, cursor)
+    set_next_link(response, request, cursor)
     return formats.model_response(
         QuotePage(
             data=items,

@@ -45,7 +45,7 @@ async def search(
     items, cursor = queries.search_everything(
         session, q=query.q, types=types, limit=query.limit, cursor=query.cursor
     )
-    set_next_link(response, request.url, cursor)
+    set_next_link(response, request, cursor)
     return formats.model_response(
         SearchPage(data=items, has_more=cursor is not None, next_cursor=cursor), response
     )
