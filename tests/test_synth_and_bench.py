@@ -77,6 +77,7 @@ def test_benchmark_script_runs() -> None:
             "4",
             "--only",
             "one event",
+            "--no-datasette",
         ],
         cwd=PROJECT_ROOT,
         capture_output=True,
@@ -88,5 +89,13 @@ def test_benchmark_script_runs() -> None:
     assert "| one event in detail, warm (1w) |" in result.stdout
     assert "| one event in detail, cold (1w) |" in result.stdout
     assert "| ceiling: fixed 30 KB from bare FastAPI (1w) |" in result.stdout
-    rows = [line for line in result.stdout.splitlines() if line.startswith("| one event")]
+    assert "| plain FastAPI + SQLModel: one event in detail, warm (1w) |" in result.stdout
+    assert "| plain FastAPI + SQLModel: one event in detail, cold (1w) |" in result.stdout
+    assert "| one event in detail (1w) | cold |" in result.stdout  # Dossier vs anchors
+    rows = [
+        line
+        for line in result.stdout.splitlines()
+        if line.startswith(("| one event", "| plain FastAPI")) and line.count("|") == 9
+    ]
+    assert len(rows) == 4
     assert all(line.rstrip(" |").endswith(" 0") for line in rows)  # no errors
