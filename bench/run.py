@@ -27,7 +27,13 @@ with the same warm and cold URL sets, measured in the same run:
   places or quotes). Datasette is one process.
 
 Before each anchor is measured, its answers to the warm URL and a few cold ones are checked
-against Dossier's: the same item ids in the same order, or the run stops.
+against Dossier's: the same item ids in the same order, or the run stops. Their rows follow
+Dossier's in the table, and a second table, "Dossier vs anchors", gives per query and mode
+Dossier's requests per second divided by each anchor's, and each anchor's server CPU time per
+request divided by Dossier's (the steadier figure on a machine that other work shares).
+
+    .venv/bin/python bench/run.py --events 10000 --workers 2 --duration 3   # with anchors
+    .venv/bin/python bench/run.py --no-anchors                               # Dossier only
 """
 
 from __future__ import annotations
@@ -716,28 +722,38 @@ def table(results: list[Result], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+RowKey = tuple[str, str, str, int]  # server, query, mode, workers
+
+
 def comparison(results: list[Result]) -> str:
-    """Dossier's requests per second against each anchor's, per anchored query and mode."""
-    found = {(r.server, r.query, r.mode, r.workers): r.requests_per_second for r in results}
+    """Dossier against each anchor, per anchored query and mode: requests per second, and the
+    server CPU time per request (which other load on the machine disturbs less)."""
+    found = {(r.server, r.query, r.mode, r.workers): r for r in results}
     dossier_workers = sorted({r.workers for r in results if r.server == "Dossier"})
     queries = [q for q in ANCHORED if any(r.query == q and r.server != "Dossier" for r in results)]
     if not queries:
         return ""
 
-    def rate(key: tuple[str, str, str, int]) -> str:
-        return f"{found[key]:,.0f}" if key in found else "–"
+    def rate(key: RowKey) -> str:
+        return f"{found[key].requests_per_second:,.0f}" if key in found else "–"
 
-    def ratio(dossier: tuple[str, str, str, int], anchor: tuple[str, str, str, int]) -> str:
-        if dossier not in found or anchor not in found or found[anchor] == 0:
+    def ratio(dossier: RowKey, anchor: RowKey, *, cpu: bool) -> str:
+        if dossier not in found or anchor not in found:
             return "–"
-        return f"{found[dossier] / found[anchor]:.1f}×"
+        ours, theirs = found[dossier], found[anchor]
+        if cpu:
+            value = theirs.cpu_ms_per_request / max(ours.cpu_ms_per_request, 1e-9)
+        else:
+            value = ours.requests_per_second / max(theirs.requests_per_second, 1e-9)
+        return f"{value:.1f}×"
 
     lines = [
-        "Dossier vs anchors (requests per second; × is Dossier ÷ anchor, same query and mode; "
-        f"plain FastAPI + SQLModel with as many workers as Dossier, {DATASETTE} one process):",
+        "Dossier vs anchors: requests per second, and × = Dossier ÷ anchor (same query and "
+        "mode); CPU × = the anchor's server CPU ms per request ÷ Dossier's. Plain FastAPI + "
+        f"SQLModel runs as many workers as Dossier; {DATASETTE} is one process.",
         "",
-        "| query | mode | Dossier | plain FastAPI + SQLModel | × plain | Datasette | × Datasette |",
-        "|---|---|--:|--:|--:|--:|--:|",
+        "| query | mode | Dossier | plain FastAPI + SQLModel | × | CPU × | Datasette | × | CPU × |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for workers in dossier_workers:
         for query in queries:
@@ -746,8 +762,11 @@ def comparison(results: list[Result]) -> str:
                 plain = (PLAIN, query, mode, workers)
                 datasette = (DATASETTE, query, mode, 1)
                 lines.append(
-                    f"| {query} ({workers}w) | {mode} | {rate(dossier)} | {rate(plain)} | "
-                    f"{ratio(dossier, plain)} | {rate(datasette)} | {ratio(dossier, datasette)} |"
+                    f"| {query} ({workers}w) | {mode} | {rate(dossier)} "
+                    f"| {rate(plain)} | {ratio(dossier, plain, cpu=False)} "
+                    f"| {ratio(dossier, plain, cpu=True)} "
+                    f"| {rate(datasette)} | {ratio(dossier, datasette, cpu=False)} "
+                    f"| {ratio(dossier, datasette, cpu=True)} |"
                 )
     return "\n".join(lines)
 
