@@ -405,11 +405,10 @@ def ensure_datasette() -> Path | None:
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     home = cache / "dossier-bench" / f"datasette-{DATASETTE_VERSION}"
     executable = home / "bin" / "datasette"
-    if (
-        executable.exists()
-        and subprocess.run([executable, "--version"], check=False).returncode == 0
-    ):
-        return executable
+    if executable.exists():
+        check = subprocess.run([executable, "--version"], capture_output=True, check=False)
+        if check.returncode == 0:
+            return executable
     print(f"installing Datasette {DATASETTE_VERSION} into {home}", file=sys.stderr)
     try:
         venv.create(home, clear=True, with_pip=True)
@@ -427,7 +426,8 @@ def ensure_datasette() -> Path | None:
             text=True,
         )
     except (OSError, subprocess.CalledProcessError) as error:
-        detail = getattr(error, "stderr", None) or str(error)
+        # pip's last lines say why.
+        detail = "\n".join((getattr(error, "stderr", None) or str(error)).splitlines()[-3:])
         print(f"Datasette could not be installed, measuring without it: {detail}", file=sys.stderr)
         shutil.rmtree(home, ignore_errors=True)
         return None
