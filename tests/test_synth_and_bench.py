@@ -1,12 +1,18 @@
 """The synthetic generator writes a realistic, deterministic dataset the API serves; the benchmark
-script runs end to end (for a second, on a tiny dataset: its figures are not checked here)."""
+script runs end to end (for a second, on a tiny dataset: its figures are not checked here); its
+plain FastAPI + SQLModel anchor gives Dossier's answers, and so does its Datasette SQL."""
 
 from __future__ import annotations
 
+import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -17,6 +23,8 @@ from app.db import build_engine, upgrade_schema
 from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings
 from app.synth import synthesize
+from bench import plain_app
+from bench.run import ANCHORED, datasette_path, queries
 
 
 def test_synth_writes_a_deterministic_dataset_the_api_serves(
@@ -77,6 +85,7 @@ def test_benchmark_script_runs() -> None:
             "4",
             "--only",
             "one event",
+            "--no-datasette",
         ],
         cwd=PROJECT_ROOT,
         capture_output=True,
@@ -88,5 +97,75 @@ def test_benchmark_script_runs() -> None:
     assert "| one event in detail, warm (1w) |" in result.stdout
     assert "| one event in detail, cold (1w) |" in result.stdout
     assert "| ceiling: fixed 30 KB from bare FastAPI (1w) |" in result.stdout
-    rows = [line for line in result.stdout.splitlines() if line.startswith("| one event")]
+    assert "| plain FastAPI + SQLModel: one event in detail, warm (1w) |" in result.stdout
+    assert "| plain FastAPI + SQLModel: one event in detail, cold (1w) |" in result.stdout
+    assert "| one event in detail (1w) | cold |" in result.stdout  # Dossier vs anchors
+    rows = [
+        line
+        for line in result.stdout.splitlines()
+        if line.startswith(("| one event", "| plain FastAPI")) and line.count("|") == 9
+    ]
+    assert len(rows) == 4
     assert all(line.rstrip(" |").endswith(" 0") for line in rows)  # no errors
+
+
+def _synthetic_file(tmp_path: Path, events: int) -> str:
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    upgrade_schema(url)
+    engine = build_engine(Settings(database_url=url))
+    synthesize(engine, events)
+    engine.dispose()
+    return url
+
+
+def _anchored_paths(events: int, cold: int) -> dict[str, list[str]]:
+    """The warm path and the first cold ones of each anchored query, as the benchmark makes them."""
+    rng = random.Random(7)
+    return {
+        name: [warm, *(make_cold(rng) for _ in range(cold))]
+        for name, (warm, make_cold) in queries(events).items()
+        if name in ANCHORED
+    }
+
+
+def test_plain_anchor_gives_dossiers_answers(tmp_path: Path) -> None:
+    """Same items, same order, same JSON for the five anchored queries, warm and cold URLs."""
+    url = _synthetic_file(tmp_path, 1000)
+    items = 0
+    with (
+        TestClient(create_app(Settings(database_url=url))) as dossier,
+        TestClient(plain_app.create_app(url)) as plain,
+    ):
+        for name, paths in _anchored_paths(1000, 6).items():
+            for path in paths:
+                expected, answer = dossier.get(path), plain.get(path)
+                assert expected.status_code == answer.status_code == 200, (name, path)
+                if "data" in expected.json():
+                    assert answer.json()["data"] == expected.json()["data"], path
+                    assert answer.json()["has_more"] == expected.json()["has_more"], path
+                    items += len(expected.json()["data"])
+                else:
+                    assert answer.json() == expected.json(), path
+                    items += 1
+        assert plain.get("/v1/events/event-9999999").status_code == 404
+        assert plain.get("/v1/actors/actor-9999999/events").status_code == 404
+    assert items > 300  # the pages were not all empty
+
+
+def test_datasette_sql_gives_dossiers_ids(tmp_path: Path) -> None:
+    """The SQL the benchmark sends Datasette for an actor's events and quote search, run on the
+    same file with sqlite3, finds Dossier's items in Dossier's order (Datasette itself needs a
+    pip install, so the benchmark run is where its table filters are checked)."""
+    url = _synthetic_file(tmp_path, 1000)
+    database = sqlite3.connect(url.removeprefix("sqlite:///"))
+    found = 0
+    with TestClient(create_app(Settings(database_url=url))) as dossier:
+        for name in ("events of one actor", "quote search"):
+            for path in _anchored_paths(1000, 6)[name]:
+                query = parse_qs(urlsplit(datasette_path("bench", path)).query)
+                params: dict[str, Any] = {key: values[0] for key, values in query.items()}
+                ids = [row[0] for row in database.execute(params.pop("sql"), params)]
+                assert ids == [item["id"] for item in dossier.get(path).json()["data"]], path
+                found += len(ids)
+    database.close()
+    assert found > 50
