@@ -66,10 +66,15 @@ def build_engine(settings: Settings, *, read_only: bool = False) -> Engine:
     )
 
 
+# Marks (in ``Connection.info``) a SQLite connection of the API, which never writes.
+READ_ONLY_SQLITE = "dossier_read_only_sqlite"
+
+
 def _install_sqlite_pragmas(engine: Engine, settings: Settings, *, read_only: bool) -> None:
     # SQLite turns foreign keys off per connection by default.
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        record.info[READ_ONLY_SQLITE] = read_only
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {int(settings.sqlite_busy_timeout_ms)}")
