@@ -2,12 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
 from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
+from app.routers import resource_router
 from app.routers.events import events_answer
 from app.routers.quotes import quotes_answer
 from app.schemas import (
@@ -23,7 +24,7 @@ from app.schemas import (
     ScopedQuoteQuery,
 )
 
-router = APIRouter(prefix="/v1/actors", tags=["actors"])
+router = resource_router("/v1/actors", tag="actors")
 ActorId = Annotated[
     str,
     Path(

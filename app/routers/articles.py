@@ -2,12 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
 from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
+from app.routers import resource_router
 from app.schemas import (
     ID_MAX,
     ID_PATTERN,
@@ -18,7 +19,7 @@ from app.schemas import (
     ArticleQuery,
 )
 
-router = APIRouter(prefix="/v1/articles", tags=["articles"])
+router = resource_router("/v1/articles", tag="articles")
 ArticleId = Annotated[
     str,
     Path(

@@ -2,15 +2,16 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
 from app import formats, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
+from app.routers import resource_router
 from app.schemas import ID_MAX, ID_PATTERN, DiscrepancyPage, DiscrepancyPublic, DiscrepancyQuery
 
-router = APIRouter(prefix="/v1/discrepancies", tags=["discrepancies"])
+router = resource_router("/v1/discrepancies", tag="discrepancies")
 
 
 @router.get(

@@ -2,13 +2,14 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from sqlmodel import Session
 
 from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
+from app.routers import resource_router
 from app.routers.quotes import quotes_answer
 from app.schemas import (
     ID_MAX,
@@ -23,7 +24,7 @@ from app.schemas import (
     ScopedQuoteQuery,
 )
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = resource_router("/v1/events", tag="events")
 EventId = Annotated[
     str,
     Path(

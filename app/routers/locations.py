@@ -2,12 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
 from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
+from app.routers import resource_router
 from app.routers.events import events_answer
 from app.schemas import (
     ID_MAX,
@@ -20,7 +21,7 @@ from app.schemas import (
     ScopedEventQuery,
 )
 
-router = APIRouter(prefix="/v1/locations", tags=["locations"])
+router = resource_router("/v1/locations", tag="locations")
 LocationId = Annotated[
     str,
     Path(

@@ -2,14 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app import formats, queries
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.routers import resource_router
 from app.schemas import EventFilter, Network, NetworkQuery
 
-router = APIRouter(prefix="/v1/network", tags=["network"])
+router = resource_router("/v1/network", tag="network")
 
 
 @router.get(

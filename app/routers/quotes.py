@@ -2,16 +2,17 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from sqlmodel import Session
 
 from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
+from app.routers import resource_router
 from app.schemas import ID_MAX, ID_PATTERN, QuotePage, QuotePublic, QuoteQuery, ScopedQuoteQuery
 
-router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
+router = resource_router("/v1/quotes", tag="quotes")
 
 
 def quotes_answer(

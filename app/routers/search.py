@@ -2,15 +2,16 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from app import formats, queries
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import set_next_link
+from app.routers import resource_router
 from app.schemas import SearchPage, SearchQuery, SearchResult
 
-router = APIRouter(prefix="/v1/search", tags=["search"])
+router = resource_router("/v1/search", tag="search")
 
 
 @router.get(

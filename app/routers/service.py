@@ -1,6 +1,6 @@
 """Service endpoints: ``/v1/meta`` (what is loaded), ``/health`` (alive), ``/ready`` (database answers)."""
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -8,9 +8,10 @@ from app import __version__, queries
 from app.db import SessionDep
 from app.errors import problem_response, problem_responses
 from app.observability import metrics_response
+from app.routers import resource_router
 from app.schemas import Health, Meta
 
-router = APIRouter(tags=["service"])
+router = resource_router(tag="service")
 
 
 @router.get("/v1/meta", summary="Describe the loaded dataset")
