@@ -32,6 +32,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    text,
     true,
     tuple_,
     union_all,
@@ -1105,6 +1106,60 @@ def get_event(session: Session, event_id: str) -> s.EventDetail | None:
 # --- quotes -----------------------------------------------------------------------------------
 
 
+def _quote_filter_values(
+    session: Session,
+    *,
+    q: str | None,
+    speaker: str | None,
+    article: str | None,
+    event: str | None,
+    period: tuple[date | None, date | None],
+) -> dict[str, Any]:
+    """The values of a quote filter's bound parameters, by name (see ``_event_filter_values``)."""
+    values: dict[str, Any] = {}
+    if q is not None:
+        values["q_match"] = search.match_expression(session.get_bind().dialect, q)
+    said_from, said_to = period
+    if said_from is not None:
+        values["said_from"] = said_from
+    if said_to is not None:
+        values["said_to"] = said_to
+    for name, value in (("speaker", speaker), ("article", article), ("event", event)):
+        if value is not None:
+            values[name] = value
+    return values
+
+
+@cache
+def _quote_filter_conditions(
+    names: frozenset[str], dialect_name: str, *, walked: bool = False
+) -> tuple[ColumnElement[bool], ...]:
+    """The WHERE conditions of a quote filter whose values are named ``names``, with bound
+    parameters; built once per shape. ``walked``: the full-text match is the statement's own
+    driving table (``_quotes_by_search_walk``), not a condition."""
+    quote = _quote.c
+    conditions: list[ColumnElement[bool]] = []
+    if "q_match" in names and not walked:
+        conditions.append(quote.id.in_(search.ids_matching(dialect_name, "quote")))
+    if "said_from" in names or "said_to" in names:
+        conditions.append(quote.said_start.is_not(None))
+    if "said_from" in names:
+        conditions.append(quote.said_end >= bindparam("said_from", type_=Date))
+    if "said_to" in names:
+        conditions.append(quote.said_start <= bindparam("said_to", type_=Date))
+    if "speaker" in names:
+        conditions.append(quote.speaker_id == bindparam("speaker"))
+    if "article" in names:
+        conditions.append(quote.article_id == bindparam("article"))
+    if "event" in names:
+        conditions.append(
+            quote.id.in_(
+                select(_quote_event.c.quote_id).where(_quote_event.c.event_id == bindparam("event"))
+            )
+        )
+    return tuple(conditions)
+
+
 def _quote_conditions(
     session: Session,
     *,
@@ -1114,23 +1169,12 @@ def _quote_conditions(
     event: str | None,
     period: tuple[date | None, date | None],
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        _matches_q(session, "quote", col(m.Quote.id), q),
-        _overlaps(col(m.Quote.said_start), col(m.Quote.said_end), period),
-    ]
-    if period != (None, None):
-        conditions.append(col(m.Quote.said_start).is_not(None))
-    if speaker is not None:
-        conditions.append(col(m.Quote.speaker_id) == speaker)
-    if article is not None:
-        conditions.append(col(m.Quote.article_id) == article)
-    if event is not None:
-        conditions.append(
-            col(m.Quote.id).in_(
-                select(col(m.QuoteEvent.quote_id)).where(col(m.QuoteEvent.event_id) == event)
-            )
-        )
-    return conditions
+    """The WHERE conditions of a quote filter with its values bound (for facets)."""
+    values = _quote_filter_values(
+        session, q=q, speaker=speaker, article=article, event=event, period=period
+    )
+    conditions = _quote_filter_conditions(frozenset(values), session.get_bind().dialect.name)
+    return [true(), *(_bound(condition, values) for condition in conditions)]
 
 
 def list_quotes(
@@ -1144,24 +1188,35 @@ def list_quotes(
     limit: int = 50,
     cursor: str | None = None,
 ) -> tuple[list[s.QuotePublic], str | None]:
-    """Quotes matching every filter, in id order."""
-    if q is not None and _walk_search_in_row_order(session):
-        conditions = _quote_conditions(
-            session, q=None, speaker=speaker, article=article, event=event, period=period
-        )
-        statement = _quotes_by_search_walk(search.parse_query(q), conditions, cursor)
-    else:
-        conditions = _quote_conditions(
-            session, q=q, speaker=speaker, article=article, event=event, period=period
-        )
-        statement = (
-            select(*_QUOTE_COLUMNS)
-            .where(*conditions, _after_id(col(m.Quote.id), cursor, "quotes"))
-            .order_by(col(m.Quote.id))
-        )
-    rows = session.connection().execute(statement.limit(limit + 1)).all()
+    """Quotes matching every filter, in id order. The statement is built once per shape of
+    the request and run with this request's values."""
+    values = _quote_filter_values(
+        session, q=q, speaker=speaker, article=article, event=event, period=period
+    )
+    values["page_limit"] = limit + 1
+    if cursor is not None:
+        (last_id,) = decode_cursor(cursor, "quotes", 1)
+        values["last_id"] = str(last_id)
+    walked = q is not None and _walk_search_in_row_order(session)
+    statement = _quote_page_statement(
+        frozenset(values), session.get_bind().dialect.name, walked=walked
+    )
+    rows = session.connection().execute(statement, values).all()
     page, next_cursor = _page(rows, limit, "quotes", lambda r: [r.id])
     return _quotes_public(session, page), next_cursor
+
+
+@cache
+def _quote_page_statement(names: frozenset[str], dialect_name: str, *, walked: bool) -> Any:
+    """One page of quotes for a request shape (see ``list_quotes``)."""
+    conditions = _quote_filter_conditions(names, dialect_name, walked=walked)
+    page_limit = bindparam("page_limit", type_=Integer)
+    if walked:
+        return _quotes_by_search_walk(conditions, cursor="last_id" in names).limit(page_limit)
+    after = (_quote.c.id > bindparam("last_id"),) if "last_id" in names else ()
+    return (
+        select(*_QUOTE_COLUMNS).where(*conditions, *after).order_by(_quote.c.id).limit(page_limit)
+    )
 
 
 def _walk_search_in_row_order(session: Session) -> bool:
@@ -1171,10 +1226,9 @@ def _walk_search_in_row_order(session: Session) -> bool:
     )
 
 
-def _quotes_by_search_walk(
-    terms: list[search.Term], conditions: list[ColumnElement[bool]], cursor: str | None
-) -> Any:
-    """Quotes matching ``terms`` in id order, driven by the full-text index in row order.
+def _quotes_by_search_walk(conditions: Sequence[ColumnElement[bool]], *, cursor: bool) -> Any:
+    """Quotes matching the full-text query ``q_match`` in id order, driven by the full-text
+    index in row order; ``cursor``: after the quote ``last_id``.
 
     Row order is id order for the documents of one type (checked when the data was loaded), so
     the walk can stop at the first page instead of collecting and sorting every match, which
@@ -1186,20 +1240,18 @@ def _quotes_by_search_walk(
         select(*_QUOTE_COLUMNS)
         .select_from(fts)
         .join(document, document.c.id == fts.c.rowid)
-        .join(m.Quote, col(m.Quote.id) == document.c.target_id)
-        .where(search.matching_in_row_order(terms), document.c.type == "quote", *conditions)
+        .join(_quote, _quote.c.id == document.c.target_id)
+        .where(text("search_fts MATCH :q_match"), document.c.type == "quote", *conditions)
         .order_by(fts.c.rowid)
     )
-    if cursor is not None:
-        (last_id,) = decode_cursor(cursor, "quotes", 1)
+    if cursor:
+        last_id: BindParameter[str] = bindparam("last_id")
         start = (
             select(document.c.id)
-            .where(document.c.type == "quote", document.c.target_id == str(last_id))
+            .where(document.c.type == "quote", document.c.target_id == last_id)
             .scalar_subquery()
         )
-        statement = statement.where(
-            col(m.Quote.id) > str(last_id), fts.c.rowid > func.coalesce(start, 0)
-        )
+        statement = statement.where(_quote.c.id > last_id, fts.c.rowid > func.coalesce(start, 0))
     return statement
 
 
