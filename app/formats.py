@@ -171,35 +171,37 @@ def _geometry(points: list[tuple[float, float]]) -> dict[str, Any]:
 
 
 def events_feature_collection(
-    events: list[s.EventPublic],
+    events: list[dict[str, Any]],
     coordinates: dict[str, tuple[float, float]],
     evidence_counts: dict[str, int],
     next_cursor: str | None,
 ) -> dict[str, Any]:
-    """A page of events as features; events with no located place are left out and counted."""
+    """A page of events (their cards' JSON) as features; events with no located place are left
+    out and counted."""
     features, omitted = [], 0
     for event in events:
-        points = [coordinates[place.id] for place in event.locations if place.id in coordinates]
+        places = [place["id"] for place in event["locations"]]
+        points = [coordinates[place] for place in places if place in coordinates]
         if not points:
             omitted += 1
             continue
-        date = event.date
+        date = event["date"] or {}
         features.append(
             {
                 "type": "Feature",
-                "id": event.id,
+                "id": event["id"],
                 "geometry": _geometry(points),
                 "properties": {
-                    "id": event.id,
-                    "title": event.title,
-                    "type": event.type,
-                    "status": event.status,
-                    "date_start": date.start.isoformat() if date else None,
-                    "date_end": date.end.isoformat() if date else None,
-                    "date_precision": date.precision if date else None,
-                    "date_text": date.text if date else None,
-                    "locations": [place.id for place in event.locations],
-                    "evidence_count": evidence_counts.get(event.id, 0),
+                    "id": event["id"],
+                    "title": event["title"],
+                    "type": event["type"],
+                    "status": event["status"],
+                    "date_start": date.get("start"),
+                    "date_end": date.get("end"),
+                    "date_precision": date.get("precision"),
+                    "date_text": date.get("text"),
+                    "locations": places,
+                    "evidence_count": evidence_counts.get(event["id"], 0),
                 },
             }
         )

@@ -1464,12 +1464,10 @@ def evidence_counts(session: Session, owner_type: str, keys: Sequence[str]) -> d
     """Number of evidence spans per owner (one statement)."""
     if not keys:
         return {}
-    rows = session.execute(
-        select(col(m.Span.owner_key), func.count())
-        .where(col(m.Span.owner_type) == owner_type, col(m.Span.owner_key).in_(keys))
-        .group_by(col(m.Span.owner_key))
-    ).all()
-    return dict(rows)
+    rows = session.connection().execute(
+        _EVIDENCE_COUNTS, {"owner_type": owner_type, "keys": list(keys)}
+    )
+    return dict(rows.all())
 
 
 def location_points(
@@ -1478,12 +1476,21 @@ def location_points(
     """GeoJSON positions (longitude, latitude) of the located places among ``location_ids``."""
     if not location_ids:
         return {}
-    rows = session.execute(
-        select(col(m.Location.id), col(m.Location.longitude), col(m.Location.latitude)).where(
-            col(m.Location.id).in_(location_ids), col(m.Location.latitude).is_not(None)
-        )
-    ).all()
+    rows = session.connection().execute(_LOCATION_POINTS, {"ids": list(set(location_ids))})
     return {location_id: (longitude, latitude) for location_id, longitude, latitude in rows}
+
+
+_EVIDENCE_COUNTS = (
+    select(_span.c.owner_key, func.count())
+    .where(
+        _span.c.owner_type == bindparam("owner_type"),
+        _span.c.owner_key.in_(bindparam("keys", expanding=True)),
+    )
+    .group_by(_span.c.owner_key)
+)
+_LOCATION_POINTS = select(_location.c.id, _location.c.longitude, _location.c.latitude).where(
+    _location.c.id.in_(_IDS), _location.c.latitude.is_not(None)
+)
 
 
 def network(session: Session, filters: s.EventFilter, *, kinds: Sequence[str] | None) -> s.Network:
