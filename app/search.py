@@ -148,25 +148,59 @@ def relevance(terms: list[Term], q: str) -> ColumnElement[int]:
 SCORES = {3: 1.0, 2: 0.75, 1: 0.5}
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _fold_word(word: str) -> str:
+    """``fold`` of one run of word characters; plain ASCII letters and digits only need
+    lowering (snippets fold every word of the text, so this is most of their time)."""
+    if word.isascii() and "_" not in word:
+        return word.lower()
+    return fold(word)
+
+
+def _match_at(tokens: list[tuple[int, int, str]], i: int, term: Term) -> bool:
+    size = len(term.words)
+    if i + size > len(tokens):
+        return False
+    last = tokens[i + size - 1][2]
+    final = term.words[-1]
+    if not (last.startswith(final) if term.prefix else last == final):
+        return False
+    return all(tokens[i + k][2] == term.words[k] for k in range(size - 1))
+
+
 def snippet(content: str, terms: list[Term], words: int = SNIPPET_WORDS) -> str:
-    """A short excerpt around the first match, HTML-escaped, matched words in ``<mark>``."""
-    tokens = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"\w+", content)]
-    marked: set[int] = set()
-    for term in terms:
-        size = len(term.words)
-        for i in range(len(tokens) - size + 1):
-            window = [tokens[i + k][2] for k in range(size)]
-            exact = window[:-1] == list(term.words[:-1])
-            last = window[-1]
-            if exact and (
-                last.startswith(term.words[-1]) if term.prefix else last == term.words[-1]
-            ):
-                marked.update(range(i, i + size))
+    """A short excerpt around the first match, HTML-escaped, matched words in ``<mark>``.
+
+    The text is split into words only as far as the excerpt needs: up to the first match, then
+    to the end of the excerpt (long articles are most of a search page's time otherwise).
+    """
+    found = _WORD.finditer(content)
+    tokens: list[tuple[int, int, str]] = []
+
+    def reach(count: int) -> int:
+        while len(tokens) < count and (match := next(found, None)) is not None:
+            tokens.append((match.start(), match.end(), _fold_word(match.group())))
+        return min(count, len(tokens))
+
+    longest = max((len(term.words) for term in terms), default=1)
+    first: int | None = None
+    i = 0
+    while first is None and reach(i + longest) > i:
+        if any(_match_at(tokens, i, term) for term in terms):
+            first = i
+        i += 1
     if not tokens:
         return html.escape(content, quote=False)
-    first = min(marked) if marked else 0
-    begin = max(0, first - words // 3)
+    begin = max(0, (first or 0) - words // 3)
+    reach(begin + words + longest)
     end = min(len(tokens), begin + words)
+    marked: set[int] = set()
+    for i in range(first if first is not None else end, end):
+        for term in terms:
+            if _match_at(tokens, i, term):
+                marked.update(range(i, i + len(term.words)))
     pieces = []
     cursor = tokens[begin][0]
     for index in range(begin, end):
