@@ -1424,10 +1424,7 @@ def search_everything(
     """Ranked matches across resources: best tier first, then by type and id."""
     terms = search.parse_query(q)
     tier = search.relevance(terms, q).label("tier")
-    type_rank = case(
-        *((col(m.SearchDocument.type) == name, rank) for rank, name in enumerate(s.SEARCH_TYPES)),
-        else_=len(s.SEARCH_TYPES),
-    ).label("type_rank")
+    type_rank = search.type_rank(col(m.SearchDocument.type)).label("type_rank")
     # Rank on the keys alone, then load the page's documents: sorting every match with its
     # full text costs ten times more.
     statement = (

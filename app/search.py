@@ -41,6 +41,8 @@ from app.errors import InvalidParameter
 from app.models import DatasetInfo, SearchDocument
 
 SNIPPET_WORDS = 24
+# What /v1/search returns, in the order results of one tier are ranked.
+SEARCH_TYPES = ("event", "actor", "location", "quote", "article")
 
 
 def fold(value: str) -> str:
@@ -219,6 +221,24 @@ def snippet(content: str, terms: list[Term], words: int = SNIPPET_WORDS) -> str:
 
 # The dataset_info key set when, within each type, search documents were written in id order.
 IN_ID_ORDER_KEY = "search_documents_in_id_order"
+# ... and when, across types too, they were written in the order of search results within a
+# tier: by type (event, actor, location, quote, article), then id.
+IN_RANK_ORDER_KEY = "search_documents_in_rank_order"
+
+
+def type_rank(type_column: Any) -> ColumnElement[int]:
+    """A type's position in ``SEARCH_TYPES``: the order of search results within a tier."""
+    return case(
+        *((type_column == name, rank) for rank, name in enumerate(SEARCH_TYPES)),
+        else_=len(SEARCH_TYPES),
+    )
+
+
+def rank_order_key(row: dict[str, Any]) -> tuple[int, str]:
+    """Sort key of a search document row for the loaders: type rank, then id."""
+    kind = row["type"]
+    rank = SEARCH_TYPES.index(kind) if kind in SEARCH_TYPES else len(SEARCH_TYPES)
+    return rank, row["target_id"]
 
 
 def documents_out_of_id_order(connection: Connection) -> int:
@@ -237,13 +257,45 @@ def documents_out_of_id_order(connection: Connection) -> int:
     )
 
 
+def documents_out_of_rank_order(connection: Connection) -> int:
+    """How many search documents come, by type rank and id, before the document written before
+    them (0 when the row order is the order of search results within a tier)."""
+    rank = type_rank(col(SearchDocument.type))
+    ordered = select(
+        rank.label("rank"),
+        col(SearchDocument.target_id),
+        func.lag(rank).over(order_by=col(SearchDocument.id)).label("previous_rank"),
+        func.lag(col(SearchDocument.target_id))
+        .over(order_by=col(SearchDocument.id))
+        .label("previous"),
+    ).subquery()
+    return int(
+        connection.execute(
+            select(func.count()).where(
+                (ordered.c.previous_rank > ordered.c.rank)
+                | (
+                    (ordered.c.previous_rank == ordered.c.rank)
+                    & (ordered.c.previous >= ordered.c.target_id)
+                )
+            )
+        ).scalar_one()
+    )
+
+
 def record_document_order(connection: Connection) -> bool:
     """Record whether the documents are in id order within each type, so that SQLite can walk a
-    full-text match in row order and stop at the first page (see queries.list_quotes)."""
+    full-text match in row order and stop at the first page (see queries.list_quotes), and
+    whether they are in rank order across types (see queries.search_everything). Returns the
+    first."""
     in_order = documents_out_of_id_order(connection) == 0
-    connection.execute(delete(DatasetInfo).where(col(DatasetInfo.key) == IN_ID_ORDER_KEY))
+    in_rank_order = in_order and documents_out_of_rank_order(connection) == 0
+    connection.execute(
+        delete(DatasetInfo).where(col(DatasetInfo.key).in_([IN_ID_ORDER_KEY, IN_RANK_ORDER_KEY]))
+    )
     if in_order:
         connection.execute(insert(DatasetInfo).values(key=IN_ID_ORDER_KEY, value="1"))
+    if in_rank_order:
+        connection.execute(insert(DatasetInfo).values(key=IN_RANK_ORDER_KEY, value="1"))
     return in_order
 
 
