@@ -77,9 +77,14 @@ def parse_query(q: str) -> list[Term]:
     return terms
 
 
-def _fts5_expression(terms: list[Term]) -> str:
+def _fts5_terms(terms: list[Term]) -> str:
     # Terms hold only word characters (see fold), so wrapping them in quotes is safe.
     return " AND ".join(f'"{" ".join(t.words)}"' + ("*" if t.prefix else "") for t in terms)
+
+
+def _fts5_expression(terms: list[Term]) -> str:
+    """Every term in the body (the FTS5 table also indexes the names, for relevance tiers)."""
+    return f"body : ({_fts5_terms(terms)})"
 
 
 def _tsquery_expression(terms: list[Term]) -> str:
@@ -148,6 +153,38 @@ def relevance(terms: list[Term], q: str) -> ColumnElement[int]:
 
 
 SCORES = {3: 1.0, 2: 0.75, 1: 0.5}
+
+
+def relevance_of(names_folded: str, terms: list[Term], q: str) -> int:
+    """``relevance`` in Python, for one document's ``names_folded``."""
+    if f" | {fold(q)} | " in names_folded:
+        return 3
+    if all(f" {' '.join(t.words)}{'' if t.prefix else ' '}" in names_folded for t in terms):
+        return 2
+    return 1
+
+
+def exact_name_expression(q: str) -> str:
+    """SQLite: an FTS5 expression for the documents with a name or alias that is ``q``."""
+    return f'names_exact : "{"_".join(fold(q).split())}"'
+
+
+def tier_expressions(terms: list[Term], q: str) -> dict[int, str]:
+    """SQLite: an FTS5 expression per relevance tier, each matching exactly the documents that
+    ``relevance`` puts in that tier (the FTS5 table indexes the names next to the body).
+
+    ``names_folded`` is tokenized with ``|`` as a word, so a phrase cannot run from one name into
+    the next; ``names_exact`` holds each whole name as one token (words joined by ``_``), so the
+    top tier is one short doclist however common the query's words are.
+    """
+    body = _fts5_expression(terms)
+    names = f"names_folded : ({_fts5_terms(terms)})"
+    exact = exact_name_expression(q)
+    return {
+        3: f"({exact}) AND ({body})",
+        2: f"(({names}) AND ({body})) NOT ({exact})",
+        1: f"({body}) NOT (({names}) OR ({exact}))",
+    }
 
 
 _WORD = re.compile(r"\w+")
