@@ -4,18 +4,25 @@ SQLite: ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``. PostgreSQL 
 keys itself; the equivalent check is that no constraint was left unvalidated. On both, every span
 is compared with its article's text, one article at a time (memory stays bounded), and every
 event card is compared with one rendered afresh from the tables; search documents recorded as
-written in id order are checked to be.
+written in id order, or in rank order, are checked to be; on SQLite, the full-text index (body and
+names) is checked against the search documents.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DatabaseError
 from sqlmodel import col
 
 from app import models as m
 from app.cards import stale_event_cards
-from app.search import IN_ID_ORDER_KEY, documents_out_of_id_order
+from app.search import (
+    IN_ID_ORDER_KEY,
+    IN_RANK_ORDER_KEY,
+    documents_out_of_id_order,
+    documents_out_of_rank_order,
+)
 
 
 def _engine_checks(connection: Connection) -> list[str]:
@@ -70,12 +77,36 @@ def check_database(engine: Engine) -> tuple[int, list[str]]:
             f"event {event_id}: its card differs from its rows (re-run the load)"
             for event_id in stale_event_cards(connection)
         ]
-        recorded = connection.execute(
-            select(col(m.DatasetInfo.value)).where(col(m.DatasetInfo.key) == IN_ID_ORDER_KEY)
-        ).scalar()
-        out_of_order = documents_out_of_id_order(connection) if recorded else 0
-        if out_of_order:
-            card_problems.append(
-                f"search documents: {out_of_order} out of id order, but recorded as in order"
+        search_problems = _search_checks(connection)
+    return checked, problems + span_problems + card_problems + search_problems
+
+
+def _search_checks(connection: Connection) -> list[str]:
+    """The search documents are in the order recorded for them, and (SQLite) the full-text
+    index, names included, holds exactly what the documents say."""
+    problems = []
+    recorded = set(
+        connection.execute(
+            select(col(m.DatasetInfo.key)).where(
+                col(m.DatasetInfo.key).in_([IN_ID_ORDER_KEY, IN_RANK_ORDER_KEY])
             )
-    return checked, problems + span_problems + card_problems
+        ).scalars()
+    )
+    for key, count, order in (
+        (IN_ID_ORDER_KEY, documents_out_of_id_order, "id order"),
+        (IN_RANK_ORDER_KEY, documents_out_of_rank_order, "rank order"),
+    ):
+        out_of_order = count(connection) if key in recorded else 0
+        if out_of_order:
+            problems.append(
+                f"search documents: {out_of_order} out of {order}, but recorded as in order"
+            )
+    if connection.dialect.name == "sqlite":
+        try:
+            connection.execute(
+                text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+            )
+        except DatabaseError as error:
+            problems.append(f"search index: differs from the search documents ({error.orig})")
+        connection.rollback()
+    return problems

@@ -170,7 +170,12 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 # Engine-specific full-text objects live in the migrations only, not in the models.
-ENGINE_SPECIFIC_NAMES = ("search_fts", "body_tsv", "ix_search_document_body_tsv")
+ENGINE_SPECIFIC_NAMES = (
+    "search_fts",
+    "body_tsv",
+    "ix_search_document_body_tsv",
+    "names_exact",
+)
 
 
 def include_object(

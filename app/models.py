@@ -268,7 +268,10 @@ class SearchDocument(SQLModel, table=True):
 
     The full-text index over ``body`` is engine-specific and lives in the migrations only: an
     FTS5 table kept in sync by triggers on SQLite, a generated ``tsvector`` column with a GIN
-    index on PostgreSQL. Either way it changes in the transaction that changes the rows.
+    index on PostgreSQL. Either way it changes in the transaction that changes the rows. On
+    SQLite the FTS5 table also indexes the names (``names_folded``, and ``names_exact``, a
+    generated column), for relevance tiers. Loaders write the documents in rank order (type in
+    ``SEARCH_TYPES`` order, then id): see ``search.record_document_order``.
     """
 
     __tablename__ = "search_document"

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from pydantic import TypeAdapter
 from sqlalchemy import (
@@ -1616,21 +1616,53 @@ def search_everything(
 ) -> tuple[list[s.SearchResult], str | None]:
     """Ranked matches across resources: best tier first, then by type and id."""
     terms = search.parse_query(q)
+    walked = None
+    if _walk_search_in_rank_order(session):
+        walked = _search_by_tier_walk(session, terms, q, types, limit, cursor)
+    rows = walked if walked is not None else _search_ranked(session, terms, q, types, limit, cursor)
+    page, next_cursor = _page(rows, limit, "search", lambda r: [r.tier, r.type_rank, r.target_id])
+    return [
+        s.SearchResult(
+            type=row.type,
+            id=row.target_id,
+            label=row.label,
+            snippet=search.snippet(row.content, terms),
+            score=search.SCORES[row.tier],
+        )
+        for row in page
+    ], next_cursor
+
+
+class _Hit(NamedTuple):
+    tier: int
+    type_rank: int
+    target_id: str
+    type: str
+    label: str
+    content: str
+
+
+def _search_ranked(
+    session: Session,
+    terms: list[search.Term],
+    q: str,
+    types: Sequence[str],
+    limit: int,
+    cursor: str | None,
+) -> list[_Hit]:
+    """The general query: rank every match, then load the page's documents."""
+    dialect = session.get_bind().dialect
     tier = search.relevance(terms, q).label("tier")
-    type_rank = case(
-        *((col(m.SearchDocument.type) == name, rank) for rank, name in enumerate(s.SEARCH_TYPES)),
-        else_=len(s.SEARCH_TYPES),
-    ).label("type_rank")
+    type_rank = search.type_rank(col(m.SearchDocument.type)).label("type_rank")
     # Rank on the keys alone, then load the page's documents: sorting every match with its
     # full text costs ten times more.
     statement = (
         select(col(m.SearchDocument.id), tier, type_rank, col(m.SearchDocument.target_id))
-        .where(search.matching_documents(session.get_bind().dialect, terms))
-        .where(search.of_types(session.get_bind().dialect, types))
+        .where(search.matching_documents(dialect, terms))
+        .where(search.of_types(dialect, types))
     )
-    ordering = "search"
     if cursor is not None:
-        last_tier, last_rank, last_id = decode_cursor(cursor, ordering, 3)
+        last_tier, last_rank, last_id = decode_cursor(cursor, "search", 3)
         statement = statement.where(
             or_(
                 tier < int(last_tier),
@@ -1644,23 +1676,142 @@ def search_everything(
     rows = session.execute(
         statement.order_by(tier.desc(), type_rank, col(m.SearchDocument.target_id)).limit(limit + 1)
     ).all()
-    page, next_cursor = _page(rows, limit, ordering, lambda r: [r[1], r[2], r[3]])
     documents = {
         d.id: d
         for d in session.execute(
-            select(m.SearchDocument).where(col(m.SearchDocument.id).in_([r[0] for r in page]))
+            select(m.SearchDocument).where(col(m.SearchDocument.id).in_([r[0] for r in rows]))
         ).scalars()
     }
-    results = []
-    for document_id, row_tier, _, _ in page:
-        document = documents[document_id]
-        results.append(
-            s.SearchResult(
-                type=document.type,
-                id=document.target_id,
-                label=document.label,
-                snippet=search.snippet(document.content, terms),
-                score=search.SCORES[row_tier],
+    return [
+        _Hit(row_tier, rank, target_id, documents[i].type, documents[i].label, documents[i].content)
+        for i, row_tier, rank, target_id in rows
+    ]
+
+
+def _walk_search_in_rank_order(session: Session) -> bool:
+    """SQLite, with search documents written in rank order (recorded at load)."""
+    return session.get_bind().dialect.name == "sqlite" and (
+        search.IN_RANK_ORDER_KEY in _dataset_info(session)
+    )
+
+
+_FTS = table("search_fts", column("rowid", Integer))
+_DOCUMENT = m.metadata.tables["search_document"]
+# Per type of SEARCH_TYPES, the id of its first and of its last document (NULL when it has
+# none): two probes of the (type, target_id) index each, as ids follow target ids within a type.
+# And whether any document has a name that is the query: the top tier's expression costs as
+# much as the others for a short prefix (FTS5 gathers a prefix's words before it walks), and
+# most queries have no exact name.
+_TYPE_RANGES = select(
+    *(
+        select(_DOCUMENT.c.id)
+        .where(_DOCUMENT.c.type == name)
+        .order_by(target)
+        .limit(1)
+        .scalar_subquery()
+        for name in search.SEARCH_TYPES
+        for target in (_DOCUMENT.c.target_id, _DOCUMENT.c.target_id.desc())
+    ),
+    select(_FTS.c.rowid).where(text("search_fts MATCH :exact_query")).limit(1).scalar_subquery(),
+)
+_AT_OR_BEFORE = (
+    select(_DOCUMENT.c.id)
+    .where(_DOCUMENT.c.type == bindparam("type"), _DOCUMENT.c.target_id <= bindparam("target"))
+    .order_by(_DOCUMENT.c.target_id.desc())
+    .limit(1)
+)
+_TIER_WALK = (
+    select(
+        _DOCUMENT.c.names_folded,
+        _DOCUMENT.c.type,
+        _DOCUMENT.c.target_id,
+        _DOCUMENT.c.label,
+        _DOCUMENT.c.content,
+    )
+    .select_from(_FTS)
+    .join(_DOCUMENT, _DOCUMENT.c.id == _FTS.c.rowid)
+    .where(
+        text("search_fts MATCH :tier_query"),
+        _FTS.c.rowid >= bindparam("first"),
+        _FTS.c.rowid <= bindparam("last"),
+    )
+    .order_by(_FTS.c.rowid)
+    .limit(bindparam("size", type_=Integer))
+)
+
+
+def _search_by_tier_walk(
+    session: Session,
+    terms: list[search.Term],
+    q: str,
+    types: Sequence[str],
+    limit: int,
+    cursor: str | None,
+) -> list[_Hit] | None:
+    """SQLite: the general query's rows, walking each relevance tier's full-text match in row
+    order and stopping at the page, instead of ranking every match of a common word.
+
+    Documents are in rank order (type rank, then id; checked when the data was loaded), so row
+    order is the order of results within a tier, and a set of types is a few ranges of rows.
+    Each tier is one FTS5 expression over the body and the names. None when the answer cannot
+    be trusted to be the general query's: the caller then runs that.
+    """
+    connection = session.connection()
+    ids = connection.execute(_TYPE_RANGES, {"exact_query": search.exact_name_expression(q)}).one()
+    exact_names = ids[-1] is not None
+    ranges = [
+        None if ids[2 * i] is None else (int(ids[2 * i]), int(ids[2 * i + 1]))
+        for i in range(len(search.SEARCH_TYPES))
+    ]
+    # Ranges of rows to walk, in rank order; neighbouring wanted types make one range.
+    spans: list[tuple[int, int]] = []
+    previous_wanted = False
+    for name, bounds in zip(search.SEARCH_TYPES, ranges, strict=True):
+        if bounds is None:
+            continue
+        wanted = name in types
+        if wanted and previous_wanted:
+            spans[-1] = (spans[-1][0], bounds[1])
+        elif wanted:
+            spans.append(bounds)
+        previous_wanted = wanted
+    top_tier, after = 3, 0
+    if cursor is not None:
+        last_tier, last_rank, last_id = decode_cursor(cursor, "search", 3)
+        if int(last_tier) not in search.SCORES or not 0 <= int(last_rank) < len(ranges):
+            return None
+        top_tier = int(last_tier)
+        # The last row at or before the cursor's position, in rank order.
+        at_or_before = connection.execute(
+            _AT_OR_BEFORE, {"type": search.SEARCH_TYPES[int(last_rank)], "target": str(last_id)}
+        ).scalar()
+        earlier = [b[1] for b in ranges[: int(last_rank)] if b is not None]
+        after = int(at_or_before) if at_or_before is not None else max(earlier, default=0)
+    expressions = search.tier_expressions(terms, q)
+    hits: list[_Hit] = []
+    for tier in range(top_tier, 0, -1):
+        if tier == 3 and not exact_names:
+            continue
+        for first, last in spans:
+            if tier == top_tier:
+                first = max(first, after + 1)
+            if first > last or len(hits) > limit:
+                continue
+            rows = connection.execute(
+                _TIER_WALK,
+                {
+                    "tier_query": expressions[tier],
+                    "first": first,
+                    "last": last,
+                    "size": limit + 1 - len(hits),
+                },
             )
-        )
-    return results, next_cursor
+            for names, kind, target_id, label, content in rows:
+                if search.relevance_of(names, terms, q) != tier:
+                    # The index and the relevance rule disagree on this document (text that
+                    # FTS5 does not split into words as fold does): rank the general way.
+                    return None
+                hits.append(
+                    _Hit(tier, search.SEARCH_TYPES.index(kind), target_id, kind, label, content)
+                )
+    return hits

@@ -14,6 +14,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from app.errors import InvalidParameter
+from app.search import SEARCH_TYPES
 from app.seeding import (
     ActorKind,
     ActorRoleInEvent,
@@ -30,7 +31,6 @@ AnnotationKind = Literal["actor", "location", "event", "quote", "relation", "dis
 Precision = Literal["day", "month", "year"]
 
 ID_MAX = 200
-SEARCH_TYPES = ("event", "actor", "location", "quote", "article")
 Q_MAX = 200
 
 

@@ -43,6 +43,8 @@ from app.errors import InvalidParameter
 from app.models import DatasetInfo, SearchDocument
 
 SNIPPET_WORDS = 24
+# What /v1/search returns, in the order results of one tier are ranked.
+SEARCH_TYPES = ("event", "actor", "location", "quote", "article")
 
 
 def fold(value: str) -> str:
@@ -77,9 +79,14 @@ def parse_query(q: str) -> list[Term]:
     return terms
 
 
-def _fts5_expression(terms: list[Term]) -> str:
+def _fts5_terms(terms: list[Term]) -> str:
     # Terms hold only word characters (see fold), so wrapping them in quotes is safe.
     return " AND ".join(f'"{" ".join(t.words)}"' + ("*" if t.prefix else "") for t in terms)
+
+
+def _fts5_expression(terms: list[Term]) -> str:
+    """Every term in the body (the FTS5 table also indexes the names, for relevance tiers)."""
+    return f"body : ({_fts5_terms(terms)})"
 
 
 def _tsquery_expression(terms: list[Term]) -> str:
@@ -174,25 +181,91 @@ def relevance(terms: list[Term], q: str) -> ColumnElement[int]:
 SCORES = {3: 1.0, 2: 0.75, 1: 0.5}
 
 
+def relevance_of(names_folded: str, terms: list[Term], q: str) -> int:
+    """``relevance`` in Python, for one document's ``names_folded``."""
+    if f" | {fold(q)} | " in names_folded:
+        return 3
+    if all(f" {' '.join(t.words)}{'' if t.prefix else ' '}" in names_folded for t in terms):
+        return 2
+    return 1
+
+
+def exact_name_expression(q: str) -> str:
+    """SQLite: an FTS5 expression for the documents with a name or alias that is ``q``."""
+    return f'names_exact : "{"_".join(fold(q).split())}"'
+
+
+def tier_expressions(terms: list[Term], q: str) -> dict[int, str]:
+    """SQLite: an FTS5 expression per relevance tier, each matching exactly the documents that
+    ``relevance`` puts in that tier (the FTS5 table indexes the names next to the body).
+
+    ``names_folded`` is tokenized with ``|`` as a word, so a phrase cannot run from one name into
+    the next; ``names_exact`` holds each whole name as one token (words joined by ``_``), so the
+    top tier is one short doclist however common the query's words are.
+    """
+    body = _fts5_expression(terms)
+    names = f"names_folded : ({_fts5_terms(terms)})"
+    exact = exact_name_expression(q)
+    return {
+        3: f"({exact}) AND ({body})",
+        2: f"(({names}) AND ({body})) NOT ({exact})",
+        1: f"({body}) NOT (({names}) OR ({exact}))",
+    }
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _fold_word(word: str) -> str:
+    """``fold`` of one run of word characters; plain ASCII letters and digits only need
+    lowering (snippets fold every word of the text, so this is most of their time)."""
+    if word.isascii() and "_" not in word:
+        return word.lower()
+    return fold(word)
+
+
+def _match_at(tokens: list[tuple[int, int, str]], i: int, term: Term) -> bool:
+    size = len(term.words)
+    if i + size > len(tokens):
+        return False
+    last = tokens[i + size - 1][2]
+    final = term.words[-1]
+    if not (last.startswith(final) if term.prefix else last == final):
+        return False
+    return all(tokens[i + k][2] == term.words[k] for k in range(size - 1))
+
+
 def snippet(content: str, terms: list[Term], words: int = SNIPPET_WORDS) -> str:
-    """A short excerpt around the first match, HTML-escaped, matched words in ``<mark>``."""
-    tokens = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"\w+", content)]
-    marked: set[int] = set()
-    for term in terms:
-        size = len(term.words)
-        for i in range(len(tokens) - size + 1):
-            window = [tokens[i + k][2] for k in range(size)]
-            exact = window[:-1] == list(term.words[:-1])
-            last = window[-1]
-            if exact and (
-                last.startswith(term.words[-1]) if term.prefix else last == term.words[-1]
-            ):
-                marked.update(range(i, i + size))
+    """A short excerpt around the first match, HTML-escaped, matched words in ``<mark>``.
+
+    The text is split into words only as far as the excerpt needs: up to the first match, then
+    to the end of the excerpt (long articles are most of a search page's time otherwise).
+    """
+    found = _WORD.finditer(content)
+    tokens: list[tuple[int, int, str]] = []
+
+    def reach(count: int) -> int:
+        while len(tokens) < count and (match := next(found, None)) is not None:
+            tokens.append((match.start(), match.end(), _fold_word(match.group())))
+        return min(count, len(tokens))
+
+    longest = max((len(term.words) for term in terms), default=1)
+    first: int | None = None
+    i = 0
+    while first is None and reach(i + longest) > i:
+        if any(_match_at(tokens, i, term) for term in terms):
+            first = i
+        i += 1
     if not tokens:
         return html.escape(content, quote=False)
-    first = min(marked) if marked else 0
-    begin = max(0, first - words // 3)
+    begin = max(0, (first or 0) - words // 3)
+    reach(begin + words + longest)
     end = min(len(tokens), begin + words)
+    marked: set[int] = set()
+    for i in range(first if first is not None else end, end):
+        for term in terms:
+            if _match_at(tokens, i, term):
+                marked.update(range(i, i + len(term.words)))
     pieces = []
     cursor = tokens[begin][0]
     for index in range(begin, end):
@@ -211,6 +284,24 @@ def snippet(content: str, terms: list[Term], words: int = SNIPPET_WORDS) -> str:
 
 # The dataset_info key set when, within each type, search documents were written in id order.
 IN_ID_ORDER_KEY = "search_documents_in_id_order"
+# ... and when, across types too, they were written in the order of search results within a
+# tier: by type (event, actor, location, quote, article), then id.
+IN_RANK_ORDER_KEY = "search_documents_in_rank_order"
+
+
+def type_rank(type_column: Any) -> ColumnElement[int]:
+    """A type's position in ``SEARCH_TYPES``: the order of search results within a tier."""
+    return case(
+        *((type_column == name, rank) for rank, name in enumerate(SEARCH_TYPES)),
+        else_=len(SEARCH_TYPES),
+    )
+
+
+def rank_order_key(row: dict[str, Any]) -> tuple[int, str]:
+    """Sort key of a search document row for the loaders: type rank, then id."""
+    kind = row["type"]
+    rank = SEARCH_TYPES.index(kind) if kind in SEARCH_TYPES else len(SEARCH_TYPES)
+    return rank, row["target_id"]
 
 
 def documents_out_of_id_order(connection: Connection) -> int:
@@ -229,13 +320,45 @@ def documents_out_of_id_order(connection: Connection) -> int:
     )
 
 
+def documents_out_of_rank_order(connection: Connection) -> int:
+    """How many search documents come, by type rank and id, before the document written before
+    them (0 when the row order is the order of search results within a tier)."""
+    rank = type_rank(col(SearchDocument.type))
+    ordered = select(
+        rank.label("rank"),
+        col(SearchDocument.target_id),
+        func.lag(rank).over(order_by=col(SearchDocument.id)).label("previous_rank"),
+        func.lag(col(SearchDocument.target_id))
+        .over(order_by=col(SearchDocument.id))
+        .label("previous"),
+    ).subquery()
+    return int(
+        connection.execute(
+            select(func.count()).where(
+                (ordered.c.previous_rank > ordered.c.rank)
+                | (
+                    (ordered.c.previous_rank == ordered.c.rank)
+                    & (ordered.c.previous >= ordered.c.target_id)
+                )
+            )
+        ).scalar_one()
+    )
+
+
 def record_document_order(connection: Connection) -> bool:
     """Record whether the documents are in id order within each type, so that SQLite can walk a
-    full-text match in row order and stop at the first page (see queries.list_quotes)."""
+    full-text match in row order and stop at the first page (see queries.list_quotes), and
+    whether they are in rank order across types (see queries.search_everything). Returns the
+    first."""
     in_order = documents_out_of_id_order(connection) == 0
-    connection.execute(delete(DatasetInfo).where(col(DatasetInfo.key) == IN_ID_ORDER_KEY))
+    in_rank_order = in_order and documents_out_of_rank_order(connection) == 0
+    connection.execute(
+        delete(DatasetInfo).where(col(DatasetInfo.key).in_([IN_ID_ORDER_KEY, IN_RANK_ORDER_KEY]))
+    )
     if in_order:
         connection.execute(insert(DatasetInfo).values(key=IN_ID_ORDER_KEY, value="1"))
+    if in_rank_order:
+        connection.execute(insert(DatasetInfo).values(key=IN_RANK_ORDER_KEY, value="1"))
     return in_order
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from app import models
-from app.search import fold_all, folded_names, record_document_order
+from app.search import fold_all, folded_names, rank_order_key, record_document_order
 
 ActorKind = Literal[
     "person",
@@ -1039,8 +1039,9 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
     for table in TABLE_ORDER:
         rows = plan.rows.get(_table_name(table))
         if table is models.SearchDocument and rows:
-            # In id order within each type: SQLite's quote search walks matches in row order.
-            rows = sorted(rows, key=lambda row: (row["type"], row["target_id"]))
+            # In rank order (type as /v1/search ranks it, then id): SQLite's search and quote
+            # search walk full-text matches in row order.
+            rows = sorted(rows, key=rank_order_key)
         if rows:
             session.execute(insert(table), rows)
     write_event_cards(session.connection())

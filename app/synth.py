@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, get_args
 
-from sqlalchemy import delete, false, insert, select
+from sqlalchemy import Column, MetaData, Table, delete, false, insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from app import models
 from app.cards import write_event_cards
-from app.search import fold, fold_all, folded_names, record_document_order
+from app.search import fold, fold_all, folded_names, record_document_order, type_rank
 from app.seeding import CONTEXT_LENGTH, TABLE_ORDER, ActorRoleInEvent, EventType
 
 EVENTS_PER_ARTICLE = 200
@@ -137,12 +137,33 @@ def _period(rng: random.Random) -> tuple[date, date, str, str] | None:
     return date(day.year, 1, 1), date(day.year, 12, 31), "year", str(day.year)
 
 
+SEARCH_DOCUMENT_COLUMNS = ("type", "target_id", "label", "names_folded", "body", "content")
+
+
+def _staging_table() -> Table:
+    """A temporary table for search documents, which are written last, in rank order."""
+    columns = models.SearchDocument.__table__.c  # type: ignore[attr-defined]
+    return Table(
+        "synth_search_document",
+        MetaData(),
+        *(Column(name, columns[name].type, nullable=False) for name in SEARCH_DOCUMENT_COLUMNS),
+        prefixes=["TEMPORARY"],
+    )
+
+
 class _Writer:
-    """Buffers rows per table and inserts them in batches, parents before children."""
+    """Buffers rows per table and inserts them in batches, parents before children.
+
+    Search documents go to a temporary table first: they are written in the order of search
+    results within a relevance tier (type rank, then id), which interleaved generation is not,
+    by ``write_search_documents``.
+    """
 
     def __init__(self, connection: Any):
         self.connection = connection
         self.rows: dict[type[Any], list[dict[str, Any]]] = {table: [] for table in TABLE_ORDER}
+        self.staging = _staging_table()
+        self.staging.create(connection)
 
     def add(self, table: type[Any], **values: Any) -> None:
         self.rows[table].append(values)
@@ -152,8 +173,20 @@ class _Writer:
     def flush(self) -> None:
         for table in TABLE_ORDER:
             if self.rows[table]:
-                self.connection.execute(insert(table), self.rows[table])
+                target = self.staging if table is models.SearchDocument else table
+                self.connection.execute(insert(target), self.rows[table])
                 self.rows[table] = []
+
+    def write_search_documents(self) -> None:
+        self.flush()
+        staged = [self.staging.c[name] for name in SEARCH_DOCUMENT_COLUMNS]
+        self.connection.execute(
+            insert(models.SearchDocument).from_select(
+                list(SEARCH_DOCUMENT_COLUMNS),
+                select(*staged).order_by(type_rank(self.staging.c.type), self.staging.c.target_id),
+            )
+        )
+        self.staging.drop(self.connection)
 
 
 def _span(article_id: str, text: str, start: int, end: int, **owner: str) -> dict[str, Any]:
@@ -249,7 +282,7 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
                 (end - start).days for start, end in periods if start and end
             ),
         )
-        writer.flush()
+        writer.write_search_documents()
         write_event_cards(connection)
         record_document_order(connection)
     return SynthSummary(events, actor_count, location_count, events, article_count, version)

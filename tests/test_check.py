@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.db import build_engine, upgrade_schema
+from app.seeding import seed_database
+from app.settings import Settings
+from tests.conftest import SEED_DIR
 
 
 def test_check_passes_on_the_seeded_database(database_url: str) -> None:
@@ -59,3 +65,58 @@ def test_check_reports_search_documents_out_of_their_recorded_order(database_url
     result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
     assert result.exit_code == 1
     assert "search documents: 1 out of id order, but recorded as in order" in result.output
+
+
+def test_check_reports_search_documents_out_of_their_recorded_rank_order(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        last_event = connection.execute(
+            text(
+                "SELECT id FROM search_document WHERE type = 'event' "
+                "ORDER BY target_id DESC LIMIT 1"
+            )
+        ).scalar()
+        # Still the last event, so in id order among events, but now after the articles.
+        connection.execute(
+            text(
+                "UPDATE search_document SET id = (SELECT max(id) + 1 FROM search_document) "
+                "WHERE id = :id"
+            ),
+            {"id": last_event},
+        )
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
+    assert result.exit_code == 1
+    assert "search documents: 1 out of rank order, but recorded as in order" in result.output
+    assert "1 problem(s) found" in result.output
+
+
+def test_check_reports_a_full_text_index_that_differs_from_the_documents(
+    tmp_path: Path,
+) -> None:
+    # The full-text index is SQLite's FTS5 table (PostgreSQL's tsvector is a generated column,
+    # which cannot differ from its row), so this database is SQLite whatever the suite's engine.
+    url = f"sqlite:///{tmp_path / 'dossier.db'}"
+    upgrade_schema(url)
+    engine = build_engine(Settings(database_url=url))
+    seed_database(engine, SEED_DIR)
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        # A document changed behind the index's back: the trigger that would follow is gone.
+        connection.execute(text("DROP TRIGGER search_document_au"))
+        connection.execute(
+            text(
+                "UPDATE search_document SET body = 'renamed', names_folded = ' | renamed | ' "
+                "WHERE id = (SELECT min(id) FROM search_document)"
+            )
+        )
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": url})
+    assert result.exit_code == 1
+    assert "search index: differs from the search documents" in result.output
+    assert "1 problem(s) found" in result.output

@@ -94,6 +94,7 @@ def test_two_instances_starting_together_over_an_empty_database(
             "event_span_classes",
             "longest_event_span_days",
             "search_documents_in_id_order",
+            "search_documents_in_rank_order",
         ]
         events = connection.execute(select(func.count()).select_from(models.Event)).scalar()
     engine.dispose()

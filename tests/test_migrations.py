@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 
 from app.db import alembic_config, include_object, upgrade_schema
+from app.main import create_app
 from app.models import metadata
+from app.search import (
+    IN_ID_ORDER_KEY,
+    IN_RANK_ORDER_KEY,
+    documents_out_of_rank_order,
+    record_document_order,
+)
+from app.settings import Settings
 
 
 def test_migrations_match_the_models(new_database: Callable[[], str]) -> None:
@@ -78,3 +88,75 @@ def test_the_card_migration_renders_what_the_loader_renders(database_url: str) -
     engine.dispose()
     assert migrated == loaded
     assert all(card.startswith('{"id":') for card in migrated.values())
+
+
+def _search_answers(url: str) -> list[Any]:
+    settings = Settings(database_url=url, response_cache_size=0)
+    answers = []
+    with TestClient(create_app(settings)) as client:
+        for q in ("al-Asad", "withdr", "Sudani", "INA", "coalition", '"civilian-led efforts"'):
+            for limit in (2, 50):
+                answer = client.get("/v1/search", params={"q": q, "limit": limit})
+                assert answer.status_code == 200, answer.text
+                answers.append(answer.json())
+    return answers
+
+
+def test_the_search_order_migration_renumbers_documents_and_indexes_names(
+    database_url: str,
+) -> None:
+    loaded = _search_answers(database_url)
+    command.downgrade(alembic_config(database_url), "0006")
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        # As written by loaders before 0008: in id order within each type, types interleaved.
+        connection.execute(
+            text("UPDATE search_document SET id = id + 100000 WHERE type IN ('event', 'actor')")
+        )
+        assert documents_out_of_rank_order(connection) > 0
+        record_document_order(connection)
+        flags = connection.execute(
+            text("SELECT key FROM dataset_info WHERE key LIKE 'search_documents_%'")
+        ).scalars()
+        assert set(flags) == {IN_ID_ORDER_KEY}
+        count = connection.execute(text("SELECT count(*) FROM search_document")).scalar_one()
+    engine.dispose()
+    assert _search_answers(database_url) == loaded, "the general query, before the migration"
+
+    upgrade_schema(database_url)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        ids = connection.execute(text("SELECT id FROM search_document ORDER BY id")).scalars()
+        assert list(ids) == list(range(1, count + 1))
+        assert documents_out_of_rank_order(connection) == 0
+        flags = connection.execute(
+            text("SELECT key FROM dataset_info WHERE key LIKE 'search_documents_%'")
+        ).scalars()
+        assert set(flags) == {IN_ID_ORDER_KEY, IN_RANK_ORDER_KEY}
+        if connection.dialect.name == "sqlite":
+            # The rebuilt index holds body and names, as the triggers will keep it.
+            connection.execute(
+                text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+            )
+            exact = connection.execute(
+                text(
+                    "SELECT d.target_id FROM search_fts JOIN search_document d "
+                    "ON d.id = search_fts.rowid WHERE search_fts MATCH :q"
+                ),
+                {"q": 'names_exact : "the_embassy"'},
+            ).scalars()
+            assert list(exact) == ["us-embassy-baghdad"]
+    engine.dispose()
+    assert _search_answers(database_url) == loaded
+
+    command.downgrade(alembic_config(database_url), "0006")
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        flags = connection.execute(
+            text("SELECT key FROM dataset_info WHERE key LIKE 'search_documents_%'")
+        ).scalars()
+        assert set(flags) == {IN_ID_ORDER_KEY}
+        columns = {c["name"] for c in inspect(engine).get_columns("search_document")}
+        assert "names_exact" not in columns
+    engine.dispose()
+    assert _search_answers(database_url) == loaded

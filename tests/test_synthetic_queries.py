@@ -6,7 +6,8 @@ class the events starting before it that reach into it); this compares its pages
 cursor by cursor, with a brute-force overlap test over every event of a synthetic dataset that
 mixes single days, runs of days, months, years and undated events. The timeline's per-bucket
 queries agree with its windowed query and with brute force. Quote search walked in full-text row
-order returns the pages the general query returns.
+order returns the pages the general query returns. Search walked tier by tier returns the general
+query's pages, and both rank as the rules, applied by brute force, do, after any cursor.
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ import random
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from _pytest.monkeypatch import MonkeyPatch
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col
 
-from app import models, queries
+from app import models, queries, search
 from app.db import build_engine, upgrade_schema
 from app.main import create_app
+from app.pagination import encode_cursor
 from app.schemas import EventFilter
 from app.seeding import period_of
 from app.settings import Settings
@@ -202,3 +206,179 @@ def test_quote_search_walked_in_row_order_returns_the_general_querys_pages(
         general = [_all_pages(client, params, "/v1/quotes") for params in cases]
     assert walked == general
     assert sum(map(len, walked)) > 100, "common words match many quotes"
+
+
+def _search_pages(client: TestClient, params: dict[str, str | int]) -> list[dict[str, Any]]:
+    pages: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        answer = client.get(
+            "/v1/search", params={**params, **({"cursor": cursor} if cursor else {})}
+        )
+        assert answer.status_code == 200, answer.text
+        pages.append(answer.json())
+        cursor = pages[-1]["next_cursor"]
+        if cursor is None:
+            return pages
+
+
+def _search_documents(connection: Connection) -> list[tuple[str, str, str, str]]:
+    statement = select(
+        col(models.SearchDocument.type),
+        col(models.SearchDocument.target_id),
+        col(models.SearchDocument.names_folded),
+        col(models.SearchDocument.body),
+    )
+    return [(kind, i, names, body) for kind, i, names, body in connection.execute(statement)]
+
+
+def _brute_force_search(
+    documents: list[tuple[str, str, str, str]], q: str, types: list[str]
+) -> list[tuple[str, str, float]]:
+    """Every document matching ``q``, ranked, straight from the rules in the API description:
+    every term (a phrase whose last word may be cut short) among the body's words; 1.0 when a
+    name or alias is the query, 0.75 when every term is within one name or alias, else 0.5;
+    ties by type, then id."""
+    terms = search.parse_query(q)
+    wanted = " ".join(search.fold(q).split())
+
+    def has(words: list[str], term: search.Term) -> bool:
+        size = len(term.words)
+        for i in range(len(words) - size + 1):
+            last = words[i + size - 1]
+            if words[i : i + size - 1] == list(term.words[:-1]) and (
+                last.startswith(term.words[-1]) if term.prefix else last == term.words[-1]
+            ):
+                return True
+        return False
+
+    ranked = []
+    for kind, target_id, names_folded, body in documents:
+        if kind not in types or not all(has(body.split(), t) for t in terms):
+            continue
+        names = [name.split() for name in names_folded.strip(" |").split(" | ")]
+        if any(" ".join(name) == wanted for name in names):
+            tier = 3
+        elif all(any(has(name, t) for name in names) for t in terms):
+            tier = 2
+        else:
+            tier = 1
+        ranked.append((-tier, search.SEARCH_TYPES.index(kind), target_id, search.SCORES[tier]))
+    return [(search.SEARCH_TYPES[rank], i, score) for _, rank, i, score in sorted(ranked)]
+
+
+def test_search_walked_tier_by_tier_returns_the_general_querys_pages_and_the_rules_ranking(
+    synth_url: str, monkeypatch: MonkeyPatch
+) -> None:
+    settings = Settings(database_url=synth_url, response_cache_size=0)
+    engine = build_engine(settings)
+    with engine.connect() as connection:
+        documents = _search_documents(connection)
+        actor = connection.execute(
+            select(col(models.Actor.name)).order_by(col(models.Actor.id)).limit(1)
+        ).scalar_one()
+        place = connection.execute(
+            select(col(models.Location.name)).order_by(col(models.Location.id)).limit(1)
+        ).scalar_one()
+    with Session(engine) as session:
+        walks = queries._walk_search_in_rank_order(session)
+    engine.dispose()
+    if engine.dialect.name == "sqlite":
+        assert walks, "synth writes search documents in rank order, and says so"
+    words = [
+        VOCABULARY[0],  # in many quotes (their names) and the articles' text
+        VOCABULARY[1],
+        VOCABULARY[60],
+        VOCABULARY[300],
+        actor,  # an actor's name: the actor, events it is named in, quotes it said
+        actor.split()[-1],  # its alias
+        place,  # a place: the place, events and quotes there, articles
+        place[:3].lower(),  # a prefix
+        "said",  # only in the articles' text
+        "march",  # event titles carry their dates
+        "ba",
+        f'"{VOCABULARY[20]}"',
+        f"{VOCABULARY[20]} {VOCABULARY[40]}",
+        f"we will {VOCABULARY[2]}",
+        "synthetic report",  # the articles' names, not in their text: no match
+        "zzzz",
+    ]
+    rng = random.Random(11)
+    type_choices = [
+        list(search.SEARCH_TYPES),
+        ["quote", "article"],
+        ["event", "location"],
+        ["actor"],
+        ["article", "event"],
+    ]
+    cases = []
+    for word in words:
+        for types in rng.sample(type_choices, 3):
+            cases.append((word, types, rng.choice([3, 17, 50, 100])))
+    calls: list[bool] = []
+    walk = queries._search_by_tier_walk
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        hits = walk(*args, **kwargs)
+        calls.append(hits is not None)
+        return hits
+
+    monkeypatch.setattr(queries, "_search_by_tier_walk", spy)
+    with TestClient(create_app(settings)) as client:
+        walked = [
+            _search_pages(client, {"q": word, "types": ",".join(types), "limit": limit})
+            for word, types, limit in cases
+        ]
+        monkeypatch.setattr(queries, "_walk_search_in_rank_order", lambda session: False)
+        general = [
+            _search_pages(client, {"q": word, "types": ",".join(types), "limit": limit})
+            for word, types, limit in cases
+        ]
+    assert walked == general
+    found = []
+    for (word, types, _), pages in zip(cases, walked, strict=True):
+        results = [(r["type"], r["id"], r["score"]) for page in pages for r in page["data"]]
+        assert results == _brute_force_search(documents, word, types), (word, types)
+        found += results
+    assert {score for _, _, score in found} == {1.0, 0.75, 0.5}
+    assert {kind for kind, _, _ in found} == set(search.SEARCH_TYPES)
+    assert len(found) > 2000
+    if engine.dialect.name == "sqlite":
+        assert len(calls) > 100
+        assert all(calls), "every page was walked, none fell back"
+
+
+def test_search_pages_after_any_cursor_position_follow_the_rules_ranking(synth_url: str) -> None:
+    settings = Settings(database_url=synth_url, response_cache_size=0)
+    engine = build_engine(settings)
+    with engine.connect() as connection:
+        documents = _search_documents(connection)
+    engine.dispose()
+    rng = random.Random(5)
+    with TestClient(create_app(settings)) as client:
+        for word in [VOCABULARY[0], VOCABULARY[5], "ba"]:
+            ranked = _brute_force_search(documents, word, list(search.SEARCH_TYPES))
+            keys = [
+                (int({1.0: 3, 0.75: 2, 0.5: 1}[score]), search.SEARCH_TYPES.index(kind), i)
+                for kind, i, score in ranked
+            ]
+            positions = [rng.choice(keys) for _ in range(4)]
+            # Positions that name no document: between ids, past a type's last id, at a type
+            # or tier with no match.
+            positions += [
+                (tier, rank, target_id + suffix)
+                for tier, rank, target_id in rng.sample(keys, 3)
+                for suffix in ("0", "~")
+            ]
+            positions += [(3, 0, ""), (2, 4, "zzz"), (1, 0, "event-"), (1, 2, "place-"), (2, 3, "")]
+            for tier, rank, target_id in positions:
+                cursor = encode_cursor("search", [tier, rank, target_id])
+                answer = client.get("/v1/search", params={"q": word, "cursor": cursor, "limit": 9})
+                assert answer.status_code == 200, answer.text
+                page = [(r["type"], r["id"], r["score"]) for r in answer.json()["data"]]
+                after = [
+                    result
+                    for key, result in zip(keys, ranked, strict=True)
+                    if (-key[0], key[1], key[2]) > (-tier, rank, target_id)
+                ]
+                assert page == after[:9], (word, tier, rank, target_id)
