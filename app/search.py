@@ -24,7 +24,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     String,
-    TextClause,
     and_,
     bindparam,
     case,
@@ -360,9 +359,3 @@ def record_document_order(connection: Connection) -> bool:
     if in_rank_order:
         connection.execute(insert(DatasetInfo).values(key=IN_RANK_ORDER_KEY, value="1"))
     return in_order
-
-
-def matching_in_row_order(terms: list[Term]) -> TextClause:
-    """SQLite: the row ids of the documents matching every term, in row order (FTS5 walks its
-    doclists in that order, so a LIMIT stops it early)."""
-    return text("search_fts MATCH :fts_query").bindparams(fts_query=_fts5_expression(terms))
