@@ -108,6 +108,8 @@ def serve(
         limit_concurrency=settings.max_concurrency,
         timeout_keep_alive=int(settings.keep_alive_seconds),
         server_header=False,
+        # Dossier writes its own JSON line per request (app.observability).
+        access_log=False,
     )
 
 

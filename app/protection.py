@@ -13,7 +13,7 @@ import orjson
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
@@ -57,7 +57,11 @@ async def send_problem(
 
 
 class SecurityHeadersMiddleware:
-    """Add conservative security headers to every answer."""
+    """Add conservative security headers to every answer (unless the answer set them)."""
+
+    RAW_HEADERS = [
+        (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()
+    ]
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -69,9 +73,9 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(raw=message["headers"])
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
+                headers = message["headers"] = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in self.RAW_HEADERS if h[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
