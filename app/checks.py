@@ -3,8 +3,8 @@
 SQLite: ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``. PostgreSQL enforces foreign
 keys itself; the equivalent check is that no constraint was left unvalidated. On both, every span
 is compared with its article's text, one article at a time (memory stays bounded), and every
-event card is compared with one rendered afresh from the tables; search documents recorded as
-written in id order are checked to be.
+event card is compared with one rendered afresh from the tables, and the timeline's counts with a
+recount of the events; search documents recorded as written in id order are checked to be.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlmodel import col
 from app import models as m
 from app.cards import stale_event_cards
 from app.search import IN_ID_ORDER_KEY, documents_out_of_id_order
+from app.timeline_counts import stale_timeline_counts
 
 
 def _engine_checks(connection: Connection) -> list[str]:
@@ -70,6 +71,7 @@ def check_database(engine: Engine) -> tuple[int, list[str]]:
             f"event {event_id}: its card differs from its rows (re-run the load)"
             for event_id in stale_event_cards(connection)
         ]
+        card_problems += stale_timeline_counts(connection)
         recorded = connection.execute(
             select(col(m.DatasetInfo.value)).where(col(m.DatasetInfo.key) == IN_ID_ORDER_KEY)
         ).scalar()

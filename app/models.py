@@ -159,6 +159,46 @@ def span_class_of(start: date | None, end: date | None) -> int:
     return (end - start).days.bit_length()
 
 
+# The timeline's counts (app.timeline_counts): derived from the events when a dataset is written,
+# so that a timeline over a date range reads a row per day instead of every event. ``type`` and
+# ``status`` hold ALL_VALUES in the rows that count every type or every status; the four
+# combinations are all stored, so any type and status filter reads one row per key and value.
+ALL_VALUES = "*"
+
+
+class EventDayCount(SQLModel, table=True):
+    """How many events start on a day, per precision, type and status. Undated events are
+    counted under ``sort_missing`` true and an empty precision."""
+
+    __tablename__ = "event_day_count"
+    # Without rowid, SQLite keeps the rows in the primary key's b-tree: one range read.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    type: str = Field(primary_key=True, sa_type=String(32))
+    status: str = Field(primary_key=True, sa_type=String(32))
+    sort_missing: bool = Field(primary_key=True)
+    sort_date: date = Field(primary_key=True)
+    date_precision: str = Field(primary_key=True, sa_type=String(8))
+    count: int
+
+
+class EventSpanCount(SQLModel, table=True):
+    """How many events lasting more than a day have exactly one period, per span class,
+    precision, type and status: the events that start before a date range and still run into
+    it are read from here, one short window per span class (as queries._overlapping_parts)."""
+
+    __tablename__ = "event_span_count"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    type: str = Field(primary_key=True, sa_type=String(32))
+    status: str = Field(primary_key=True, sa_type=String(32))
+    span_class: int = Field(primary_key=True)
+    sort_date: date = Field(primary_key=True)
+    date_end: date = Field(primary_key=True)
+    date_precision: str = Field(primary_key=True, sa_type=String(8))
+    count: int
+
+
 class EventActor(SQLModel, table=True):
     __tablename__ = "event_actor"
 
