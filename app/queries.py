@@ -734,24 +734,15 @@ def timeline(
     finest = {"year": 4, "month": 7, "day": 10}[bucket]
     conditions = _event_conditions(session, filters)
     dated = [*conditions, col(m.Event.sort_missing) == false()]
-    # Counted per start date (in index order, no sort) and precision, then folded into buckets
-    # here: grouping by a computed key would sort every matching event.
-    precisions = ("year", "month", "day")
+    # Counted per start date and precision, then folded into buckets here: grouping by a
+    # computed key would sort every matching event.
+    if _answered_by_stored_counts(filters):
+        day_counts, undated = _stored_day_counts(session, filters)
+    else:
+        day_counts, undated = _event_day_counts(session, conditions, dated)
     counts: dict[str, int] = defaultdict(int)
-    for day, *by_precision in session.execute(
-        select(
-            col(m.Event.sort_date),
-            *(
-                func.sum(case((col(m.Event.date_precision) == precision, 1), else_=0))
-                for precision in precisions
-            ),
-        )
-        .where(*dated)
-        .group_by(col(m.Event.sort_date))
-    ):
-        for precision, count in zip(precisions, by_precision, strict=True):
-            if count:
-                counts[_bucket_key(day, precision, finest)] += count
+    for day, precision, count in day_counts:
+        counts[_bucket_key(day, precision, finest)] += count
     keys = sorted(counts)
     if len(keys) <= bucket_queries:
         # The bucket's own range replaces the period's sort-key range (SQLite would use only one).
@@ -766,9 +757,6 @@ def timeline(
         }
     else:
         members = _first_events_of_buckets(session, dated, finest, events_per_bucket)
-    undated = session.execute(
-        select(func.count()).where(*conditions, col(m.Event.sort_missing) == true())
-    ).scalar_one()
     buckets = []
     for bucket_key in keys:
         start, end, precision = period_of(bucket_key)
@@ -783,6 +771,107 @@ def timeline(
             )
         )
     return buckets, undated
+
+
+def _answered_by_stored_counts(filters: s.EventFilter) -> bool:
+    """Whether the timeline's stored counts can answer: a date range, types and statuses only."""
+    return (
+        filters.q is None
+        and filters.actor is None
+        and filters.location is None
+        and filters.article is None
+    )
+
+
+def _stored_day_counts(session: Session, filters: s.EventFilter) -> tuple[Sequence[Any], int]:
+    """(start day, precision, count) of the matching dated events, and the number of matching
+    undated ones, read from the counts written with the dataset (app.timeline_counts).
+
+    The events starting inside the range are one range of the per-day counts. The ones that
+    started before it and still run are read per span class, as in ``_overlapping_parts``: an
+    event of class c lasts at most the longest span of its class, so its period's row lies in
+    that window before ``date_from``; its end says whether it reaches the range.
+    """
+    date_from, date_to = filters.period
+    days = _kind_levels(_day_count, filters)
+    within = [*days, _day_count.c.sort_missing == false()]
+    if date_from is not None:
+        within.append(_day_count.c.sort_date >= date_from)
+    if date_to is not None:
+        within.append(_day_count.c.sort_date <= date_to)
+    parts = [
+        select(_day_count.c.sort_date, _day_count.c.date_precision, _day_count.c["count"]).where(
+            *within
+        )
+    ]
+    if date_from is not None:
+        periods = _kind_levels(_span_count, filters)
+        for span_class, longest in _span_classes(session).items():
+            if longest == 0:
+                continue  # single-day events cannot start before the range and reach into it
+            window = min(timedelta(days=longest), date_from - date.min)
+            parts.append(
+                select(
+                    _span_count.c.sort_date, _span_count.c.date_precision, _span_count.c["count"]
+                ).where(
+                    *periods,
+                    _span_count.c.span_class == span_class,
+                    _span_count.c.sort_date >= date_from - window,
+                    _span_count.c.sort_date < date_from,
+                    _span_count.c.date_end >= date_from,
+                )
+            )
+    connection = session.connection()
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    rows = connection.execute(statement).all()
+    undated = 0
+    if filters.period == (None, None):  # a date range leaves undated events out
+        undated = connection.execute(
+            select(func.coalesce(func.sum(_day_count.c["count"]), 0)).where(
+                *days, _day_count.c.sort_missing == true()
+            )
+        ).scalar_one()
+    return rows, int(undated)
+
+
+def _kind_levels(table: Any, filters: s.EventFilter) -> list[ColumnElement[bool]]:
+    """The type and status filters on a counts table: the rows of the requested values, or the
+    rows that count every value."""
+    return [
+        table.c.type.in_(filters.types) if filters.types else table.c.type == m.ALL_VALUES,
+        table.c.status.in_(filters.statuses)
+        if filters.statuses
+        else table.c.status == m.ALL_VALUES,
+    ]
+
+
+def _event_day_counts(
+    session: Session, conditions: list[ColumnElement[bool]], dated: list[ColumnElement[bool]]
+) -> tuple[list[tuple[date, str, int]], int]:
+    """``_stored_day_counts`` for any filter, counted from the events: per start date in index
+    order (no sort), with a sum per precision."""
+    precisions = ("year", "month", "day")
+    day_counts = []
+    for day, *by_precision in session.execute(
+        select(
+            col(m.Event.sort_date),
+            *(
+                func.sum(case((col(m.Event.date_precision) == precision, 1), else_=0))
+                for precision in precisions
+            ),
+        )
+        .where(*dated)
+        .group_by(col(m.Event.sort_date))
+    ):
+        day_counts += [
+            (day, precision, count)
+            for precision, count in zip(precisions, by_precision, strict=True)
+            if count
+        ]
+    undated = session.execute(
+        select(func.count()).where(*conditions, col(m.Event.sort_missing) == true())
+    ).scalar_one()
+    return day_counts, undated
 
 
 def _bucket_key(day: date, precision: str, finest: int) -> str:
@@ -850,6 +939,8 @@ def _first_events_of_buckets(
 _event = m.metadata.tables["event"]
 _event_actor = m.metadata.tables["event_actor"]
 _event_location = m.metadata.tables["event_location"]
+_day_count = m.metadata.tables["event_day_count"]
+_span_count = m.metadata.tables["event_span_count"]
 _event_article = m.metadata.tables["event_article"]
 _actor = m.metadata.tables["actor"]
 _location = m.metadata.tables["location"]
