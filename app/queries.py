@@ -732,30 +732,26 @@ def timeline(
     it) and the number of matching events left out because they are undated.
     """
     finest = {"year": 4, "month": 7, "day": 10}[bucket]
-    conditions = _event_conditions(session, filters)
-    dated = [*conditions, col(m.Event.sort_missing) == false()]
+    span_classes = _span_classes(session)
     # Counted per start date and precision, then folded into buckets here: grouping by a
     # computed key would sort every matching event.
     if _answered_by_stored_counts(filters):
-        day_counts, undated = _stored_day_counts(session, filters)
+        day_counts, undated = _stored_day_counts(session, filters, span_classes)
     else:
-        day_counts, undated = _event_day_counts(session, conditions, dated)
+        day_counts, undated = _event_day_counts(session, filters)
     counts: dict[str, int] = defaultdict(int)
     for day, precision, count in day_counts:
         counts[_bucket_key(day, precision, finest)] += count
     keys = sorted(counts)
-    if len(keys) <= bucket_queries:
-        # The bucket's own range replaces the period's sort-key range (SQLite would use only one).
-        in_bucket = [
-            *_event_conditions(session, filters, period=False),
-            _overlaps(col(m.Event.sort_date), col(m.Event.date_end), filters.period),
-            col(m.Event.sort_missing) == false(),
-        ]
-        members = {
-            key: _first_events_of_bucket(session, in_bucket, key, finest, events_per_bucket)
-            for key in keys
-        }
+    members: dict[str, list[str]] = {}
+    if events_per_bucket == 0:
+        pass
+    elif len(keys) <= bucket_queries:
+        members = _first_events_per_bucket(
+            session, filters, span_classes, keys, finest, events_per_bucket
+        )
     else:
+        dated = [*_event_conditions(session, filters), col(m.Event.sort_missing) == false()]
         members = _first_events_of_buckets(session, dated, finest, events_per_bucket)
     buckets = []
     for bucket_key in keys:
@@ -783,73 +779,84 @@ def _answered_by_stored_counts(filters: s.EventFilter) -> bool:
     )
 
 
-def _stored_day_counts(session: Session, filters: s.EventFilter) -> tuple[Sequence[Any], int]:
+def _stored_day_counts(
+    session: Session, filters: s.EventFilter, span_classes: dict[int, int]
+) -> tuple[Sequence[Any], int]:
     """(start day, precision, count) of the matching dated events, and the number of matching
-    undated ones, read from the counts written with the dataset (app.timeline_counts).
-
-    The events starting inside the range are one range of the per-day counts. The ones that
-    started before it and still run are read per span class, as in ``_overlapping_parts``: an
-    event of class c lasts at most the longest span of its class, so its period's row lies in
-    that window before ``date_from``; its end says whether it reaches the range.
-    """
+    undated ones, read from the counts written with the dataset (app.timeline_counts)."""
     date_from, date_to = filters.period
-    days = _kind_levels(_day_count, filters)
-    within = [*days, _day_count.c.sort_missing == false()]
-    if date_from is not None:
-        within.append(_day_count.c.sort_date >= date_from)
-    if date_to is not None:
-        within.append(_day_count.c.sort_date <= date_to)
-    parts = [
-        select(_day_count.c.sort_date, _day_count.c.date_precision, _day_count.c["count"]).where(
-            *within
-        )
-    ]
-    if date_from is not None:
-        periods = _kind_levels(_span_count, filters)
-        for span_class, longest in _span_classes(session).items():
-            if longest == 0:
-                continue  # single-day events cannot start before the range and reach into it
-            window = min(timedelta(days=longest), date_from - date.min)
-            parts.append(
-                select(
-                    _span_count.c.sort_date, _span_count.c.date_precision, _span_count.c["count"]
-                ).where(
-                    *periods,
-                    _span_count.c.span_class == span_class,
-                    _span_count.c.sort_date >= date_from - window,
-                    _span_count.c.sort_date < date_from,
-                    _span_count.c.date_end >= date_from,
-                )
-            )
+    windows = _span_windows(span_classes, date_from) if date_from is not None else {}
+    params: dict[str, Any] = {
+        "types": list(filters.types) or [m.ALL_VALUES],
+        "statuses": list(filters.statuses) or [m.ALL_VALUES],
+        "lower": date_from or date.min,
+        "upper": date_to or date.max,
+        "range_start": date_from,
+        **{f"window_start_{c}": window_start for c, window_start in windows.items()},
+    }
     connection = session.connection()
-    statement = parts[0] if len(parts) == 1 else union_all(*parts)
-    rows = connection.execute(statement).all()
+    rows = connection.execute(_stored_counts_statement(tuple(windows)), params).all()
     undated = 0
     if filters.period == (None, None):  # a date range leaves undated events out
-        undated = connection.execute(
-            select(func.coalesce(func.sum(_day_count.c["count"]), 0)).where(
-                *days, _day_count.c.sort_missing == true()
-            )
-        ).scalar_one()
+        undated = connection.execute(_STORED_UNDATED, params).scalar_one()
     return rows, int(undated)
 
 
-def _kind_levels(table: Any, filters: s.EventFilter) -> list[ColumnElement[bool]]:
-    """The type and status filters on a counts table: the rows of the requested values, or the
-    rows that count every value."""
+@cache
+def _stored_counts_statement(span_classes: tuple[int, ...]) -> Any:
+    """The counts of the events starting inside the range (one range of the per-day counts)
+    and of those that started before it and still run, read per span class as in
+    ``_overlapping_parts``: an event of class c lasts at most the longest span of its class, so
+    its period's row lies in that window before ``date_from``; its end says whether it reaches
+    the range. Built once per set of classes; the values are bound per request."""
+    day, period = _day_count.c, _span_count.c
+    parts = [
+        select(day.sort_date, day.date_precision, day["count"]).where(
+            *_stored_kinds(_day_count),
+            day.sort_missing == false(),
+            day.sort_date >= bindparam("lower"),
+            day.sort_date <= bindparam("upper"),
+        )
+    ]
+    for span_class in span_classes:
+        parts.append(
+            select(period.sort_date, period.date_precision, period["count"]).where(
+                *_stored_kinds(_span_count),
+                period.span_class == span_class,
+                period.sort_date >= bindparam(f"window_start_{span_class}"),
+                period.sort_date < bindparam("range_start"),
+                period.date_end >= bindparam("range_start"),
+            )
+        )
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def _stored_kinds(table: Any) -> list[ColumnElement[bool]]:
+    """The type and status filters on a counts table: the rows of the requested values, or
+    (bound to ALL_VALUES) the rows that count every value."""
     return [
-        table.c.type.in_(filters.types) if filters.types else table.c.type == m.ALL_VALUES,
-        table.c.status.in_(filters.statuses)
-        if filters.statuses
-        else table.c.status == m.ALL_VALUES,
+        table.c.type.in_(bindparam("types", expanding=True)),
+        table.c.status.in_(bindparam("statuses", expanding=True)),
     ]
 
 
+def _span_windows(span_classes: dict[int, int], date_from: date) -> dict[int, date]:
+    """For each span class of events lasting more than a day, the earliest start of an event
+    of that class that can reach ``date_from``."""
+    return {
+        span_class: date_from - min(timedelta(days=longest), date_from - date.min)
+        for span_class, longest in span_classes.items()
+        if longest > 0  # single-day events cannot start before the range and reach into it
+    }
+
+
 def _event_day_counts(
-    session: Session, conditions: list[ColumnElement[bool]], dated: list[ColumnElement[bool]]
+    session: Session, filters: s.EventFilter
 ) -> tuple[list[tuple[date, str, int]], int]:
     """``_stored_day_counts`` for any filter, counted from the events: per start date in index
     order (no sort), with a sum per precision."""
+    conditions = _event_conditions(session, filters)
+    dated = [*conditions, col(m.Event.sort_missing) == false()]
     precisions = ("year", "month", "day")
     day_counts = []
     for day, *by_precision in session.execute(
@@ -890,23 +897,123 @@ def _precisions_in_bucket(key: str, finest: int) -> list[str]:
     return ["day"]
 
 
-def _first_events_of_bucket(
-    session: Session, conditions: list[ColumnElement[bool]], key: str, finest: int, limit: int
-) -> list[str]:
-    start, end, _ = period_of(key)
-    return list(
-        session.execute(
-            select(col(m.Event.id))
-            .where(
-                *conditions,
-                col(m.Event.sort_date) >= start,
-                col(m.Event.sort_date) <= end,
-                col(m.Event.date_precision).in_(_precisions_in_bucket(key, finest)),
-            )
-            .order_by(col(m.Event.sort_date), col(m.Event.id))
-            .limit(limit)
-        ).scalars()
+def _first_events_per_bucket(
+    session: Session,
+    filters: s.EventFilter,
+    span_classes: dict[int, int],
+    keys: Sequence[str],
+    finest: int,
+    limit: int,
+) -> dict[str, list[str]]:
+    """Each bucket's first ``limit`` matching events by date then id, from short index ranges.
+
+    As in ``list_event_cards``, the events overlapping the range are found in disjoint parts,
+    each an index range in sort order that stops at ``limit``: those starting inside the range,
+    and per span class those that started before it and still run (otherwise a scan of every
+    event of the bucket before the range). Those come first: they start earlier.
+    """
+    date_from, date_to = filters.period
+    windows = _span_windows(span_classes, date_from) if date_from not in (None, date.min) else {}
+    shape = (tuple(windows), bool(filters.types), bool(filters.statuses))
+    hidden = session.get_bind().dialect.name == "sqlite"
+    if _answered_by_stored_counts(filters):
+        inside, before = _cached_member_statements(hidden, *shape)
+    else:
+        extra = _event_conditions(session, filters, period=False, kinds=False)
+        inside, before = _member_statements(tuple(extra), hidden, *shape)
+    params: dict[str, Any] = {
+        "types": list(filters.types),
+        "statuses": list(filters.statuses),
+        "limit": limit,
+        "range_start": date_from,
+    }
+    connection = session.connection()
+    members = {}
+    for key in keys:
+        start, end, _ = period_of(key)
+        # Each bound is computed here: SQLite seeks an index on one bound per side only.
+        bucket = {**params, "precisions": _precisions_in_bucket(key, finest)}
+        rows: list[Any] = []
+        if before is not None and date_from is not None and start < date_from:
+            bucket["before_upper"] = min(end, date_from - timedelta(days=1))
+            for span_class, window_start in windows.items():
+                bucket[f"lower_{span_class}"] = max(start, window_start)
+            rows += connection.execute(before, bucket).all()
+        bucket["lower"] = start if date_from is None else max(start, date_from)
+        bucket["upper"] = end if date_to is None else min(end, date_to)
+        if len(rows) < limit and bucket["lower"] <= bucket["upper"]:
+            rows += connection.execute(inside, bucket).all()
+        members[key] = [row.id for row in rows[:limit]]
+    return members
+
+
+@cache
+def _cached_member_statements(
+    hidden: bool, span_classes: tuple[int, ...], types: bool, statuses: bool
+) -> tuple[Any, Any]:
+    """``_member_statements`` for the filters the stored counts answer, built once."""
+    return _member_statements((), hidden, span_classes, types, statuses)
+
+
+def _member_statements(
+    extra: tuple[ColumnElement[bool], ...],
+    hidden: bool,
+    span_classes: tuple[int, ...],
+    types: bool,
+    statuses: bool,
+) -> tuple[Any, Any]:
+    """The statements of a bucket's first events starting inside the range, and (None without
+    span classes) of those that started before it and still run; values are bound per bucket.
+    ``hidden`` keeps SQLite's planner on the span-class index (see ``_kind_conditions``)."""
+
+    def kinds(hide: bool) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        for wanted, name, values in ((types, "type", "types"), (statuses, "status", "statuses")):
+            if wanted:
+                column = literal_column(f"+event.{name}") if hide else _event.c[name]
+                conditions.append(column.in_(bindparam(values, expanding=True)))
+        return conditions
+
+    order = (_event.c.sort_date, _event.c.id)
+    common = [
+        *extra,
+        _event.c.sort_missing == false(),
+        _event.c.date_precision.in_(bindparam("precisions", expanding=True)),
+    ]
+    inside = (
+        select(*order)
+        .where(
+            *common,
+            *kinds(False),
+            _event.c.sort_date >= bindparam("lower"),
+            _event.c.sort_date <= bindparam("upper"),
+        )
+        .order_by(*order)
+        .limit(bindparam("limit"))
     )
+    parts = [
+        select(*order)
+        .where(
+            *common,
+            *kinds(hidden),
+            _event.c.span_class == span_class,
+            _event.c.sort_date >= bindparam(f"lower_{span_class}"),
+            _event.c.sort_date <= bindparam("before_upper"),
+            _event.c.date_end >= bindparam("range_start"),
+        )
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        for span_class in span_classes
+    ]
+    if len(parts) <= 1:
+        return inside, parts[0] if parts else None
+    candidates = union_all(*(select(part.subquery()) for part in parts)).subquery()
+    before = (
+        select(candidates.c.sort_date, candidates.c.id)
+        .order_by(candidates.c.sort_date, candidates.c.id)
+        .limit(bindparam("limit"))
+    )
+    return inside, before
 
 
 def _first_events_of_buckets(
@@ -985,6 +1092,9 @@ _ID_PROBES = {
 }
 _DATASET_INFO = select(
     m.metadata.tables["dataset_info"].c.key, m.metadata.tables["dataset_info"].c.value
+)
+_STORED_UNDATED = select(func.coalesce(func.sum(_day_count.c["count"]), 0)).where(
+    *_stored_kinds(_day_count), _day_count.c.sort_missing == true()
 )
 _CARD_BY_ID = select(_event.c.card).where(_event.c.id == bindparam("id"))
 _EVENT_LIST = TypeAdapter(list[s.EventPublic])
