@@ -107,7 +107,8 @@ class Event(SQLModel, table=True):
         Index("ix_event_type_sort", "type", "sort_missing", "sort_date", "id"),
         Index("ix_event_status_sort", "status", "sort_missing", "sort_date", "id"),
         # Date-range pages: events that began before the range but still overlap it are found
-        # per span class, each class a short range scan (see queries.list_events).
+        # per span class, each class a short range scan (see queries.list_events); the
+        # precision is there for the timeline's buckets.
         Index(
             "ix_event_span_sort",
             "span_class",
@@ -117,6 +118,7 @@ class Event(SQLModel, table=True):
             "date_end",
             "type",
             "status",
+            "date_precision",
         ),
     )
 

@@ -1,4 +1,5 @@
-"""The timeline's counts: events per start day, and long events per period (app.timeline_counts).
+"""The timeline's counts: events per start day, and long events per period (app.timeline_counts);
+the span-class index covers the event's precision too (a timeline bucket's first events).
 
 Revision ID: 0007
 Revises: 0006
@@ -14,6 +15,9 @@ revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# ix_event_span_sort as migration 0004 made it.
+SPAN_SORT = ["span_class", "sort_missing", "sort_date", "id", "date_end", "type", "status"]
 
 
 def upgrade() -> None:
@@ -55,6 +59,8 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
+    op.drop_index("ix_event_span_sort", table_name="event")
+    op.create_index("ix_event_span_sort", "event", [*SPAN_SORT, "date_precision"])
     # Counted by the application's own code, so that the rows are exactly what a load writes.
     from app.timeline_counts import write_timeline_counts
 
@@ -64,3 +70,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("event_span_count")
     op.drop_table("event_day_count")
+    op.drop_index("ix_event_span_sort", table_name="event")
+    op.create_index("ix_event_span_sort", "event", SPAN_SORT)
