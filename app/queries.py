@@ -828,7 +828,13 @@ def _stored_counts_statement(span_classes: tuple[int, ...]) -> Any:
                 period.date_end >= bindparam("range_start"),
             )
         )
-    return parts[0] if len(parts) == 1 else union_all(*parts)
+    if len(parts) == 1:
+        return parts[0]
+    # Summed per day here: with many events, more periods than days start in a span window.
+    counted = union_all(*parts).subquery()
+    return select(
+        counted.c.sort_date, counted.c.date_precision, func.sum(counted.c["count"])
+    ).group_by(counted.c.sort_date, counted.c.date_precision)
 
 
 def _stored_kinds(table: Any) -> list[ColumnElement[bool]]:
@@ -933,17 +939,17 @@ def _first_events_per_bucket(
         start, end, _ = period_of(key)
         # Each bound is computed here: SQLite seeks an index on one bound per side only.
         bucket = {**params, "precisions": _precisions_in_bucket(key, finest)}
-        rows: list[Any] = []
+        ids: list[str] = []
         if before is not None and date_from is not None and start < date_from:
             bucket["before_upper"] = min(end, date_from - timedelta(days=1))
             for span_class, window_start in windows.items():
                 bucket[f"lower_{span_class}"] = max(start, window_start)
-            rows += connection.execute(before, bucket).all()
+            ids += connection.execute(before, bucket).scalars()
         bucket["lower"] = start if date_from is None else max(start, date_from)
         bucket["upper"] = end if date_to is None else min(end, date_to)
-        if len(rows) < limit and bucket["lower"] <= bucket["upper"]:
-            rows += connection.execute(inside, bucket).all()
-        members[key] = [row.id for row in rows[:limit]]
+        if len(ids) < limit and bucket["lower"] <= bucket["upper"]:
+            ids += connection.execute(inside, bucket).scalars()
+        members[key] = ids[:limit]
     return members
 
 
@@ -981,7 +987,7 @@ def _member_statements(
         _event.c.date_precision.in_(bindparam("precisions", expanding=True)),
     ]
     inside = (
-        select(*order)
+        select(_event.c.id)
         .where(
             *common,
             *kinds(False),
@@ -1005,11 +1011,11 @@ def _member_statements(
         .limit(bindparam("limit"))
         for span_class in span_classes
     ]
-    if len(parts) <= 1:
-        return inside, parts[0] if parts else None
+    if not parts:
+        return inside, None
     candidates = union_all(*(select(part.subquery()) for part in parts)).subquery()
     before = (
-        select(candidates.c.sort_date, candidates.c.id)
+        select(candidates.c.id)
         .order_by(candidates.c.sort_date, candidates.c.id)
         .limit(bindparam("limit"))
     )
