@@ -744,13 +744,11 @@ def timeline(
         counts[_bucket_key(day, precision, finest)] += count
     keys = sorted(counts)
     members: dict[str, list[str]] = {}
-    if events_per_bucket == 0:
-        pass
-    elif len(keys) <= bucket_queries:
+    if events_per_bucket > 0 and len(keys) <= bucket_queries:
         members = _first_events_per_bucket(
             session, filters, span_classes, keys, finest, events_per_bucket
         )
-    else:
+    elif events_per_bucket > 0:
         dated = [*_event_conditions(session, filters), col(m.Event.sort_missing) == false()]
         members = _first_events_of_buckets(session, dated, finest, events_per_bucket)
     buckets = []
