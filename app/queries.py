@@ -484,14 +484,18 @@ def _kind_conditions(
     """The type and status filters. ``by_span=True`` keeps SQLite's planner off the type and
     status indexes, for the parts of a date range that the span-class index answers."""
     hidden = by_span and session.get_bind().dialect.name == "sqlite"
+    return _kinds_in(hidden, filters.types or None, filters.statuses or None)
+
+
+def _kinds_in(hidden: bool, types: Any, statuses: Any) -> list[ColumnElement[bool]]:
+    """``type IN types`` and ``status IN statuses`` (values, or an expanding bound parameter);
+    None leaves the filter out. ``hidden`` hides the columns from SQLite's index chooser (with
+    a unary +)."""
     conditions: list[ColumnElement[bool]] = []
-    # A unary + hides a column from SQLite's index chooser.
-    if filters.types:
-        column = literal_column("+event.type") if hidden else col(m.Event.type)
-        conditions.append(column.in_(filters.types))
-    if filters.statuses:
-        column = literal_column("+event.status") if hidden else col(m.Event.status)
-        conditions.append(column.in_(filters.statuses))
+    for name, values in (("type", types), ("status", statuses)):
+        if values is not None:
+            column = literal_column(f"+event.{name}") if hidden else _event.c[name]
+            conditions.append(column.in_(values))
     return conditions
 
 
@@ -552,12 +556,9 @@ def _overlapping_parts(
     params: dict[str, Any] = {"range_start": date_from}
     if date_from is None:
         return parts, params
-    for span_class, longest in _span_classes(session).items():
-        if longest == 0:
-            continue  # single-day events cannot start before the range and reach into it
-        window = min(timedelta(days=longest), date_from - date.min)
+    for span_class, window_start in _span_windows(_span_classes(session), date_from).items():
         parts.append(_span_part(span_class))
-        params[f"window_start_{span_class}"] = date_from - window
+        params[f"window_start_{span_class}"] = window_start
     return parts, params
 
 
@@ -971,12 +972,11 @@ def _member_statements(
     ``hidden`` keeps SQLite's planner on the span-class index (see ``_kind_conditions``)."""
 
     def kinds(hide: bool) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        for wanted, name, values in ((types, "type", "types"), (statuses, "status", "statuses")):
-            if wanted:
-                column = literal_column(f"+event.{name}") if hide else _event.c[name]
-                conditions.append(column.in_(bindparam(values, expanding=True)))
-        return conditions
+        return _kinds_in(
+            hide,
+            bindparam("types", expanding=True) if types else None,
+            bindparam("statuses", expanding=True) if statuses else None,
+        )
 
     order = (_event.c.sort_date, _event.c.id)
     common = [
