@@ -734,15 +734,10 @@ def timeline(
     """
     finest = {"year": 4, "month": 7, "day": 10}[bucket]
     span_classes = _span_classes(session)
-    # Counted per start date and precision, then folded into buckets here: grouping by a
-    # computed key would sort every matching event.
     if _answered_by_stored_counts(filters):
-        day_counts, undated = _stored_day_counts(session, filters, span_classes)
+        counts, undated = _stored_bucket_counts(session, filters, span_classes, finest)
     else:
-        day_counts, undated = _event_day_counts(session, filters)
-    counts: dict[str, int] = defaultdict(int)
-    for day, precision, count in day_counts:
-        counts[_bucket_key(day, precision, finest)] += count
+        counts, undated = _event_bucket_counts(session, filters, finest)
     keys = sorted(counts)
     members: dict[str, list[str]] = {}
     if events_per_bucket > 0 and len(keys) <= bucket_queries:
@@ -778,11 +773,11 @@ def _answered_by_stored_counts(filters: s.EventFilter) -> bool:
     )
 
 
-def _stored_day_counts(
-    session: Session, filters: s.EventFilter, span_classes: dict[int, int]
-) -> tuple[Sequence[Any], int]:
-    """(start day, precision, count) of the matching dated events, and the number of matching
-    undated ones, read from the counts written with the dataset (app.timeline_counts)."""
+def _stored_bucket_counts(
+    session: Session, filters: s.EventFilter, span_classes: dict[int, int], finest: int
+) -> tuple[dict[str, int], int]:
+    """The number of matching dated events per bucket, and of matching undated ones, read from
+    the counts written with the dataset (app.timeline_counts)."""
     date_from, date_to = filters.period
     windows = _span_windows(span_classes, date_from) if date_from is not None else {}
     params: dict[str, Any] = {
@@ -794,23 +789,26 @@ def _stored_day_counts(
         **{f"window_start_{c}": window_start for c, window_start in windows.items()},
     }
     connection = session.connection()
-    rows = connection.execute(_stored_counts_statement(tuple(windows)), params).all()
+    statement = _stored_counts_statement(tuple(windows), finest)
+    counts = {key: int(count) for key, count in connection.execute(statement, params)}
     undated = 0
     if filters.period == (None, None):  # a date range leaves undated events out
         undated = connection.execute(_STORED_UNDATED, params).scalar_one()
-    return rows, int(undated)
+    return counts, int(undated)
 
 
 @cache
-def _stored_counts_statement(span_classes: tuple[int, ...]) -> Any:
-    """The counts of the events starting inside the range (one range of the per-day counts)
-    and of those that started before it and still run, read per span class as in
-    ``_overlapping_parts``: an event of class c lasts at most the longest span of its class, so
-    its period's row lies in that window before ``date_from``; its end says whether it reaches
-    the range. Built once per set of classes; the values are bound per request."""
+def _stored_counts_statement(span_classes: tuple[int, ...], finest: int) -> Any:
+    """(bucket key, count) from the counts of the events starting inside the range (one range
+    of the per-day counts) and of those that started before it and still run, read per span
+    class as in ``_overlapping_parts``: an event of class c lasts at most the longest span of
+    its class, so its period's row lies in that window before ``date_from``; its end says
+    whether it reaches the range. Summed per bucket here: a year has hundreds of days, and with
+    many events more periods than days start in a span window. Built once per set of classes
+    and bucket size; the values are bound per request."""
     day, period = _day_count.c, _span_count.c
     parts = [
-        select(day.sort_date, day.date_precision, day["count"]).where(
+        select(_bucket_key_of(day, finest), day["count"]).where(
             *_stored_kinds(_day_count),
             day.sort_missing == false(),
             day.sort_date >= bindparam("lower"),
@@ -819,7 +817,7 @@ def _stored_counts_statement(span_classes: tuple[int, ...]) -> Any:
     ]
     for span_class in span_classes:
         parts.append(
-            select(period.sort_date, period.date_precision, period["count"]).where(
+            select(_bucket_key_of(period, finest), period["count"]).where(
                 *_stored_kinds(_span_count),
                 period.span_class == span_class,
                 period.sort_date >= bindparam(f"window_start_{span_class}"),
@@ -827,13 +825,19 @@ def _stored_counts_statement(span_classes: tuple[int, ...]) -> Any:
                 period.date_end >= bindparam("range_start"),
             )
         )
-    if len(parts) == 1:
-        return parts[0]
-    # Summed per day here: with many events, more periods than days start in a span window.
-    counted = union_all(*parts).subquery()
-    return select(
-        counted.c.sort_date, counted.c.date_precision, func.sum(counted.c["count"])
-    ).group_by(counted.c.sort_date, counted.c.date_precision)
+    counted = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    return select(counted.c.key, func.sum(counted.c["count"])).group_by(counted.c.key)
+
+
+def _bucket_key_of(columns: Any, finest: int) -> Any:
+    """``_bucket_key`` in SQL, over a table's sort_date and date_precision."""
+    length = case(
+        (columns.date_precision == "year", 4),
+        (columns.date_precision == "month", min(7, finest)),
+        else_=finest,
+    )
+    # Dates read back as ISO text on both engines.
+    return func.substr(cast_(columns.sort_date, String(10)), 1, length).label("key")
 
 
 def _stored_kinds(table: Any) -> list[ColumnElement[bool]]:
@@ -855,15 +859,16 @@ def _span_windows(span_classes: dict[int, int], date_from: date) -> dict[int, da
     }
 
 
-def _event_day_counts(
-    session: Session, filters: s.EventFilter
-) -> tuple[list[tuple[date, str, int]], int]:
-    """``_stored_day_counts`` for any filter, counted from the events: per start date in index
-    order (no sort), with a sum per precision."""
+def _event_bucket_counts(
+    session: Session, filters: s.EventFilter, finest: int
+) -> tuple[dict[str, int], int]:
+    """``_stored_bucket_counts`` for any filter, counted from the events per start date in
+    index order (no sort), with a sum per precision, then folded into buckets here: grouping by
+    a computed key would sort every matching event."""
     conditions = _event_conditions(session, filters)
     dated = [*conditions, col(m.Event.sort_missing) == false()]
     precisions = ("year", "month", "day")
-    day_counts = []
+    counts: dict[str, int] = defaultdict(int)
     for day, *by_precision in session.execute(
         select(
             col(m.Event.sort_date),
@@ -875,15 +880,13 @@ def _event_day_counts(
         .where(*dated)
         .group_by(col(m.Event.sort_date))
     ):
-        day_counts += [
-            (day, precision, count)
-            for precision, count in zip(precisions, by_precision, strict=True)
-            if count
-        ]
+        for precision, count in zip(precisions, by_precision, strict=True):
+            if count:
+                counts[_bucket_key(day, precision, finest)] += count
     undated = session.execute(
         select(func.count()).where(*conditions, col(m.Event.sort_missing) == true())
     ).scalar_one()
-    return day_counts, undated
+    return counts, undated
 
 
 def _bucket_key(day: date, precision: str, finest: int) -> str:
@@ -943,11 +946,11 @@ def _first_events_per_bucket(
             bucket["before_upper"] = min(end, date_from - timedelta(days=1))
             for span_class, window_start in windows.items():
                 bucket[f"lower_{span_class}"] = max(start, window_start)
-            ids += connection.execute(before, bucket).scalars()
+            ids += connection.execute(before, bucket).scalars().all()
         bucket["lower"] = start if date_from is None else max(start, date_from)
         bucket["upper"] = end if date_to is None else min(end, date_to)
         if len(ids) < limit and bucket["lower"] <= bucket["upper"]:
-            ids += connection.execute(inside, bucket).scalars()
+            ids += connection.execute(inside, bucket).scalars().all()
         members[key] = ids[:limit]
     return members
 

@@ -282,14 +282,14 @@ def test_timeline_from_the_stored_counts_matches_brute_force_and_the_event_query
         cases.append(params)
 
     stored_reads = 0
-    read_stored = queries._stored_day_counts
+    read_stored = queries._stored_bucket_counts
 
     def counting_reads(*args: Any, **kwargs: Any) -> Any:
         nonlocal stored_reads
         stored_reads += 1
         return read_stored(*args, **kwargs)
 
-    monkeypatch.setattr(queries, "_stored_day_counts", counting_reads)
+    monkeypatch.setattr(queries, "_stored_bucket_counts", counting_reads)
     settings = Settings(database_url=synth_url, response_cache_size=0)
     with TestClient(create_app(settings)) as client:
         answers = []
