@@ -9,7 +9,7 @@ from typing import Any
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 
 from app.db import alembic_config, build_engine, include_object, upgrade_schema
 from app.models import metadata
@@ -88,7 +88,7 @@ def _timeline_counts(url: str) -> dict[str, set[tuple[Any, ...]]]:
     engine = create_engine(url)
     with engine.connect() as connection:
         counts = {
-            name: {tuple(row) for row in connection.execute(text(f"SELECT * FROM {name}"))}
+            name: {tuple(row) for row in connection.execute(select(metadata.tables[name]))}
             for name in ("event_day_count", "event_span_count")
         }
     engine.dispose()

@@ -22,7 +22,7 @@ import pytest
 from _pytest.monkeypatch import MonkeyPatch
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import models, queries
 from app.db import build_engine, upgrade_schema
@@ -238,17 +238,17 @@ def test_timeline_from_the_stored_counts_matches_brute_force_and_the_event_query
     with engine.connect() as connection:
         events = connection.execute(
             select(
-                models.Event.id,  # type: ignore[call-overload]
-                models.Event.type,
-                models.Event.status,
-                models.Event.date_start,
-                models.Event.date_end,
-                models.Event.date_precision,
+                col(models.Event.id),
+                col(models.Event.type),
+                col(models.Event.status),
+                col(models.Event.date_start),
+                col(models.Event.date_end),
+                col(models.Event.date_precision),
             )
         ).all()
         actor_events: dict[str, set[str]] = defaultdict(set)
         for event_id, actor_id in connection.execute(
-            select(models.EventActor.event_id, models.EventActor.actor_id)  # type: ignore[call-overload]
+            select(col(models.EventActor.event_id), col(models.EventActor.actor_id))
         ):
             actor_events[actor_id].add(event_id)
     engine.dispose()
