@@ -69,16 +69,18 @@ def _span_recount() -> Select[Any]:
     return select(*parts[0].union_all(*parts[1:]).subquery().c)
 
 
-def _columns(table: Any) -> list[str]:
-    return [column.name for column in table.columns]
+def _recounts() -> list[tuple[Any, Select[Any]]]:
+    """Each counts table with the statement that recounts its rows from the events."""
+    return [(_day_count, _day_recount()), (_span_count, _span_recount())]
 
 
 def write_timeline_counts(connection: Connection) -> int:
     """Replace the stored counts with a recount of the events. Returns the rows written."""
     written = 0
-    for table, recount in ((_day_count, _day_recount()), (_span_count, _span_recount())):
+    for table, recount in _recounts():
         connection.execute(delete(table))
-        connection.execute(insert(table).from_select(_columns(table), recount))
+        columns = [column.name for column in table.columns]
+        connection.execute(insert(table).from_select(columns, recount))
         written += connection.execute(select(func.count()).select_from(table)).scalar_one()
     return written
 
@@ -86,7 +88,7 @@ def write_timeline_counts(connection: Connection) -> int:
 def stale_timeline_counts(connection: Connection) -> list[str]:
     """One line per counts table whose rows differ from a recount of the events."""
     problems = []
-    for table, recount in ((_day_count, _day_recount()), (_span_count, _span_recount())):
+    for table, recount in _recounts():
         stored = select(*table.columns)
         keys = [column.name for column in table.primary_key.columns]
         differing: set[tuple[Any, ...]] = set()
