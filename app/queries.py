@@ -936,7 +936,7 @@ def _first_events_per_bucket(
         "range_start": date_from,
     }
     connection = session.connection()
-    members = {}
+    members: dict[str, list[str]] = {}
     for key in keys:
         start, end, _ = period_of(key)
         # Each bound is computed here: SQLite seeks an index on one bound per side only.
