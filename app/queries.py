@@ -924,11 +924,11 @@ def _first_events_per_bucket(
     windows = _span_windows(span_classes, date_from) if date_from not in (None, date.min) else {}
     shape = (tuple(windows), bool(filters.types), bool(filters.statuses))
     hidden = session.get_bind().dialect.name == "sqlite"
-    if _answered_by_stored_counts(filters):
-        inside, before = _cached_member_statements(hidden, *shape)
-    else:
-        extra = _event_conditions(session, filters, period=False, kinds=False)
-        inside, before = _member_statements(tuple(extra), hidden, *shape)
+    extra: tuple[ColumnElement[bool], ...] = ()
+    if not _answered_by_stored_counts(filters):
+        extra = tuple(_event_conditions(session, filters, period=False, kinds=False))
+    # One pair of statements per set of precisions a bucket holds.
+    statements: dict[tuple[str, ...], tuple[Any, Any]] = {}
     params: dict[str, Any] = {
         "types": list(filters.types),
         "statuses": list(filters.statuses),
@@ -939,8 +939,16 @@ def _first_events_per_bucket(
     members: dict[str, list[str]] = {}
     for key in keys:
         start, end, _ = period_of(key)
+        precisions = tuple(_precisions_in_bucket(key, finest))
+        if precisions not in statements:
+            statements[precisions] = (
+                _member_statements(extra, hidden, *shape, precisions)
+                if extra
+                else _cached_member_statements(hidden, *shape, precisions)
+            )
+        inside, before = statements[precisions]
         # Each bound is computed here: SQLite seeks an index on one bound per side only.
-        bucket = {**params, "precisions": _precisions_in_bucket(key, finest)}
+        bucket = dict(params)
         ids: list[str] = []
         if before is not None and date_from is not None and start < date_from:
             bucket["before_upper"] = min(end, date_from - timedelta(days=1))
@@ -957,10 +965,14 @@ def _first_events_per_bucket(
 
 @cache
 def _cached_member_statements(
-    hidden: bool, span_classes: tuple[int, ...], types: bool, statuses: bool
+    hidden: bool,
+    span_classes: tuple[int, ...],
+    types: bool,
+    statuses: bool,
+    precisions: tuple[str, ...],
 ) -> tuple[Any, Any]:
     """``_member_statements`` for the filters the stored counts answer, built once."""
-    return _member_statements((), hidden, span_classes, types, statuses)
+    return _member_statements((), hidden, span_classes, types, statuses, precisions)
 
 
 def _member_statements(
@@ -969,6 +981,7 @@ def _member_statements(
     span_classes: tuple[int, ...],
     types: bool,
     statuses: bool,
+    precisions: tuple[str, ...],
 ) -> tuple[Any, Any]:
     """The statements of a bucket's first events starting inside the range, and (None without
     span classes) of those that started before it and still run; values are bound per bucket.
@@ -982,11 +995,14 @@ def _member_statements(
         )
 
     order = (_event.c.sort_date, _event.c.id)
-    common = [
-        *extra,
-        _event.c.sort_missing == false(),
-        _event.c.date_precision.in_(bindparam("precisions", expanding=True)),
-    ]
+    # Dated events have one of three precisions; said without IN, whose list SQLAlchemy
+    # expands at every execution.
+    others = [p for p in ("year", "month", "day") if p not in precisions]
+    common = [*extra, _event.c.sort_missing == false()]
+    if len(precisions) == 1:
+        common.append(_event.c.date_precision == precisions[0])
+    elif len(others) == 1:
+        common.append(_event.c.date_precision != others[0])
     inside = (
         select(_event.c.id)
         .where(
