@@ -104,8 +104,11 @@ class Event(SQLModel, table=True):
         # Also covers the timeline (precision) and date-range checks (date_end) without reading
         # the table.
         Index("ix_event_sort", "sort_missing", "sort_date", "id", "date_precision", "date_end"),
-        Index("ix_event_type_sort", "type", "sort_missing", "sort_date", "id"),
-        Index("ix_event_status_sort", "status", "sort_missing", "sort_date", "id"),
+        # The precision is there for the timeline's buckets.
+        Index("ix_event_type_sort", "type", "sort_missing", "sort_date", "id", "date_precision"),
+        Index(
+            "ix_event_status_sort", "status", "sort_missing", "sort_date", "id", "date_precision"
+        ),
         # Date-range pages: events that began before the range but still overlap it are found
         # per span class, each class a short range scan (see queries.list_events); the
         # precision is there for the timeline's buckets.

@@ -1,5 +1,6 @@
 """The timeline's counts: events per start day, and long events per period (app.timeline_counts);
-the span-class index covers the event's precision too (a timeline bucket's first events).
+the span-class, type and status indexes cover the event's precision too (a timeline bucket's
+first events).
 
 Revision ID: 0007
 Revises: 0006
@@ -16,8 +17,20 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# ix_event_span_sort as migration 0004 made it.
-SPAN_SORT = ["span_class", "sort_missing", "sort_date", "id", "date_end", "type", "status"]
+# The indexes as migrations 0003 and 0004 made them; 0007 appends date_precision to each.
+INDEXES = {
+    "ix_event_span_sort": [
+        "span_class",
+        "sort_missing",
+        "sort_date",
+        "id",
+        "date_end",
+        "type",
+        "status",
+    ],
+    "ix_event_type_sort": ["type", "sort_missing", "sort_date", "id"],
+    "ix_event_status_sort": ["status", "sort_missing", "sort_date", "id"],
+}
 
 
 def upgrade() -> None:
@@ -59,8 +72,9 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
-    op.drop_index("ix_event_span_sort", table_name="event")
-    op.create_index("ix_event_span_sort", "event", [*SPAN_SORT, "date_precision"])
+    for name, columns in INDEXES.items():
+        op.drop_index(name, table_name="event")
+        op.create_index(name, "event", [*columns, "date_precision"])
     # Counted by the application's own code, so that the rows are exactly what a load writes.
     from app.timeline_counts import write_timeline_counts
 
@@ -70,5 +84,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("event_span_count")
     op.drop_table("event_day_count")
-    op.drop_index("ix_event_span_sort", table_name="event")
-    op.create_index("ix_event_span_sort", "event", SPAN_SORT)
+    for name, columns in INDEXES.items():
+        op.drop_index(name, table_name="event")
+        op.create_index(name, "event", columns)
