@@ -3,9 +3,10 @@
 SQLite: ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``. PostgreSQL enforces foreign
 keys itself; the equivalent check is that no constraint was left unvalidated. On both, every span
 is compared with its article's text, one article at a time (memory stays bounded), and every
-event card is compared with one rendered afresh from the tables; search documents recorded as
-written in id order, or in rank order, are checked to be; on SQLite, the full-text index (body and
-names) is checked against the search documents.
+event card is compared with one rendered afresh from the tables, and the timeline's counts with a
+recount of the events; search documents recorded as written in id order, or in rank order, are
+checked to be; on SQLite, the full-text index (body and names) is checked against the search
+documents.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from app.search import (
     documents_out_of_id_order,
     documents_out_of_rank_order,
 )
+from app.timeline_counts import stale_timeline_counts
 
 
 def _engine_checks(connection: Connection) -> list[str]:
@@ -77,6 +79,7 @@ def check_database(engine: Engine) -> tuple[int, list[str]]:
             f"event {event_id}: its card differs from its rows (re-run the load)"
             for event_id in stale_event_cards(connection)
         ]
+        card_problems += stale_timeline_counts(connection)
         search_problems = _search_checks(connection)
     return checked, problems + span_problems + card_problems + search_problems
 

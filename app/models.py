@@ -104,10 +104,14 @@ class Event(SQLModel, table=True):
         # Also covers the timeline (precision) and date-range checks (date_end) without reading
         # the table.
         Index("ix_event_sort", "sort_missing", "sort_date", "id", "date_precision", "date_end"),
-        Index("ix_event_type_sort", "type", "sort_missing", "sort_date", "id"),
-        Index("ix_event_status_sort", "status", "sort_missing", "sort_date", "id"),
+        # The precision is there for the timeline's buckets.
+        Index("ix_event_type_sort", "type", "sort_missing", "sort_date", "id", "date_precision"),
+        Index(
+            "ix_event_status_sort", "status", "sort_missing", "sort_date", "id", "date_precision"
+        ),
         # Date-range pages: events that began before the range but still overlap it are found
-        # per span class, each class a short range scan (see queries.list_events).
+        # per span class, each class a short range scan (see queries.list_events); the
+        # precision is there for the timeline's buckets.
         Index(
             "ix_event_span_sort",
             "span_class",
@@ -117,6 +121,7 @@ class Event(SQLModel, table=True):
             "date_end",
             "type",
             "status",
+            "date_precision",
         ),
     )
 
@@ -157,6 +162,46 @@ def span_class_of(start: date | None, end: date | None) -> int:
     if start is None or end is None:
         return 0
     return (end - start).days.bit_length()
+
+
+# The timeline's counts (app.timeline_counts): derived from the events when a dataset is written,
+# so that a timeline over a date range reads a row per day instead of every event. ``type`` and
+# ``status`` hold ALL_VALUES in the rows that count every type or every status; the four
+# combinations are all stored, so any type and status filter reads one row per key and value.
+ALL_VALUES = "*"
+
+
+class EventDayCount(SQLModel, table=True):
+    """How many events start on a day, per precision, type and status. Undated events are
+    counted under ``sort_missing`` true and an empty precision."""
+
+    __tablename__ = "event_day_count"
+    # Without rowid, SQLite keeps the rows in the primary key's b-tree: one range read.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    type: str = Field(primary_key=True, sa_type=String(32))
+    status: str = Field(primary_key=True, sa_type=String(32))
+    sort_missing: bool = Field(primary_key=True)
+    sort_date: date = Field(primary_key=True)
+    date_precision: str = Field(primary_key=True, sa_type=String(8))
+    count: int
+
+
+class EventSpanCount(SQLModel, table=True):
+    """How many events lasting more than a day have exactly one period, per span class,
+    precision, type and status: the events that start before a date range and still run into
+    it are read from here, one short window per span class (as queries._overlapping_parts)."""
+
+    __tablename__ = "event_span_count"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    type: str = Field(primary_key=True, sa_type=String(32))
+    status: str = Field(primary_key=True, sa_type=String(32))
+    span_class: int = Field(primary_key=True)
+    sort_date: date = Field(primary_key=True)
+    date_end: date = Field(primary_key=True)
+    date_precision: str = Field(primary_key=True, sa_type=String(8))
+    count: int
 
 
 class EventActor(SQLModel, table=True):

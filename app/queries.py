@@ -536,14 +536,18 @@ def _kind_conditions(
     """The type and status filters. ``by_span=True`` keeps SQLite's planner off the type and
     status indexes, for the parts of a date range that the span-class index answers."""
     hidden = by_span and session.get_bind().dialect.name == "sqlite"
+    return _kinds_in(hidden, filters.types or None, filters.statuses or None)
+
+
+def _kinds_in(hidden: bool, types: Any, statuses: Any) -> list[ColumnElement[bool]]:
+    """``type IN types`` and ``status IN statuses`` (values, or an expanding bound parameter);
+    None leaves the filter out. ``hidden`` hides the columns from SQLite's index chooser (with
+    a unary +)."""
     conditions: list[ColumnElement[bool]] = []
-    # A unary + hides a column from SQLite's index chooser.
-    if filters.types:
-        column = literal_column("+event.type") if hidden else col(m.Event.type)
-        conditions.append(column.in_(filters.types))
-    if filters.statuses:
-        column = literal_column("+event.status") if hidden else col(m.Event.status)
-        conditions.append(column.in_(filters.statuses))
+    for name, values in (("type", types), ("status", statuses)):
+        if values is not None:
+            column = literal_column(f"+event.{name}") if hidden else _event.c[name]
+            conditions.append(column.in_(values))
     return conditions
 
 
@@ -617,12 +621,9 @@ def _overlapping_parts(
     params: dict[str, Any] = {"range_start": date_from}
     if date_from is None:
         return parts, params
-    for span_class, longest in _span_classes(session).items():
-        if longest == 0:
-            continue  # single-day events cannot start before the range and reach into it
-        window = min(timedelta(days=longest), date_from - date.min)
+    for span_class, window_start in _span_windows(_span_classes(session), date_from).items():
         parts.append(_span_part(span_class))
-        params[f"window_start_{span_class}"] = date_from - window
+        params[f"window_start_{span_class}"] = window_start
     return parts, params
 
 
@@ -833,10 +834,140 @@ def timeline(
     it) and the number of matching events left out because they are undated.
     """
     finest = {"year": 4, "month": 7, "day": 10}[bucket]
+    span_classes = _span_classes(session)
+    if _answered_by_stored_counts(filters):
+        counts, undated = _stored_bucket_counts(session, filters, span_classes, finest)
+    else:
+        counts, undated = _event_bucket_counts(session, filters, finest)
+    keys = sorted(counts)
+    members: dict[str, list[str]] = {}
+    if events_per_bucket > 0 and len(keys) <= bucket_queries:
+        members = _first_events_per_bucket(
+            session, filters, span_classes, keys, finest, events_per_bucket
+        )
+    elif events_per_bucket > 0:
+        dated = [*_event_conditions(session, filters), col(m.Event.sort_missing) == false()]
+        members = _first_events_of_buckets(session, dated, finest, events_per_bucket)
+    buckets = []
+    for bucket_key in keys:
+        start, end, precision = period_of(bucket_key)
+        buckets.append(
+            s.TimelineBucket(
+                key=bucket_key,
+                start=start,
+                end=end,
+                precision=precision,
+                count=counts[bucket_key],
+                events=members.get(bucket_key, []),
+            )
+        )
+    return buckets, undated
+
+
+def _answered_by_stored_counts(filters: s.EventFilter) -> bool:
+    """Whether the timeline's stored counts can answer: a date range, types and statuses only."""
+    return (
+        filters.q is None
+        and filters.actor is None
+        and filters.location is None
+        and filters.article is None
+    )
+
+
+def _stored_bucket_counts(
+    session: Session, filters: s.EventFilter, span_classes: dict[int, int], finest: int
+) -> tuple[dict[str, int], int]:
+    """The number of matching dated events per bucket, and of matching undated ones, read from
+    the counts written with the dataset (app.timeline_counts)."""
+    date_from, date_to = filters.period
+    windows = _span_windows(span_classes, date_from) if date_from is not None else {}
+    params: dict[str, Any] = {
+        "types": list(filters.types) or [m.ALL_VALUES],
+        "statuses": list(filters.statuses) or [m.ALL_VALUES],
+        "lower": date_from or date.min,
+        "upper": date_to or date.max,
+        "range_start": date_from,
+        **{f"window_start_{c}": window_start for c, window_start in windows.items()},
+    }
+    connection = session.connection()
+    statement = _stored_counts_statement(tuple(windows), finest)
+    counts = {key: int(count) for key, count in connection.execute(statement, params)}
+    undated = 0
+    if filters.period == (None, None):  # a date range leaves undated events out
+        undated = connection.execute(_STORED_UNDATED, params).scalar_one()
+    return counts, int(undated)
+
+
+@cache
+def _stored_counts_statement(span_classes: tuple[int, ...], finest: int) -> Any:
+    """(bucket key, count) from the counts of the events starting inside the range (one range
+    of the per-day counts) and of those that started before it and still run, read per span
+    class as in ``_overlapping_parts``: an event of class c lasts at most the longest span of
+    its class, so its period's row lies in that window before ``date_from``; its end says
+    whether it reaches the range. Summed per bucket here: a year has hundreds of days, and with
+    many events more periods than days start in a span window. Built once per set of classes
+    and bucket size; the values are bound per request."""
+    day, period = _day_count.c, _span_count.c
+    parts = [
+        select(_bucket_key_of(day, finest), day["count"]).where(
+            *_stored_kinds(_day_count),
+            day.sort_missing == false(),
+            day.sort_date >= bindparam("lower"),
+            day.sort_date <= bindparam("upper"),
+        )
+    ]
+    for span_class in span_classes:
+        parts.append(
+            select(_bucket_key_of(period, finest), period["count"]).where(
+                *_stored_kinds(_span_count),
+                period.span_class == span_class,
+                period.sort_date >= bindparam(f"window_start_{span_class}"),
+                period.sort_date < bindparam("range_start"),
+                period.date_end >= bindparam("range_start"),
+            )
+        )
+    counted = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    return select(counted.c.key, func.sum(counted.c["count"])).group_by(counted.c.key)
+
+
+def _bucket_key_of(columns: Any, finest: int) -> Any:
+    """``_bucket_key`` in SQL, over a table's sort_date and date_precision."""
+    length = case(
+        (columns.date_precision == "year", 4),
+        (columns.date_precision == "month", min(7, finest)),
+        else_=finest,
+    )
+    # Dates read back as ISO text on both engines.
+    return func.substr(cast_(columns.sort_date, String(10)), 1, length).label("key")
+
+
+def _stored_kinds(table: Any) -> list[ColumnElement[bool]]:
+    """The type and status filters on a counts table: the rows of the requested values, or
+    (bound to ALL_VALUES) the rows that count every value."""
+    return [
+        table.c.type.in_(bindparam("types", expanding=True)),
+        table.c.status.in_(bindparam("statuses", expanding=True)),
+    ]
+
+
+def _span_windows(span_classes: dict[int, int], date_from: date) -> dict[int, date]:
+    """For each span class of events lasting more than a day, the earliest start of an event
+    of that class that can reach ``date_from``."""
+    return {
+        span_class: date_from - min(timedelta(days=longest), date_from - date.min)
+        for span_class, longest in span_classes.items()
+        if longest > 0  # single-day events cannot start before the range and reach into it
+    }
+
+
+def _event_bucket_counts(
+    session: Session, filters: s.EventFilter, finest: int
+) -> tuple[dict[str, int], int]:
+    """``_stored_bucket_counts`` for any filter, counted from the events per start date in
+    index order (no sort), with a sum per precision, then folded into buckets here: grouping by
+    a computed key would sort every matching event."""
     conditions = _event_conditions(session, filters)
     dated = [*conditions, col(m.Event.sort_missing) == false()]
-    # Counted per start date (in index order, no sort) and precision, then folded into buckets
-    # here: grouping by a computed key would sort every matching event.
     precisions = ("year", "month", "day")
     counts: dict[str, int] = defaultdict(int)
     for day, *by_precision in session.execute(
@@ -853,37 +984,10 @@ def timeline(
         for precision, count in zip(precisions, by_precision, strict=True):
             if count:
                 counts[_bucket_key(day, precision, finest)] += count
-    keys = sorted(counts)
-    if len(keys) <= bucket_queries:
-        # The bucket's own range replaces the period's sort-key range (SQLite would use only one).
-        in_bucket = [
-            *_event_conditions(session, filters, period=False),
-            _overlaps(col(m.Event.sort_date), col(m.Event.date_end), filters.period),
-            col(m.Event.sort_missing) == false(),
-        ]
-        members = {
-            key: _first_events_of_bucket(session, in_bucket, key, finest, events_per_bucket)
-            for key in keys
-        }
-    else:
-        members = _first_events_of_buckets(session, dated, finest, events_per_bucket)
     undated = session.execute(
         select(func.count()).where(*conditions, col(m.Event.sort_missing) == true())
     ).scalar_one()
-    buckets = []
-    for bucket_key in keys:
-        start, end, precision = period_of(bucket_key)
-        buckets.append(
-            s.TimelineBucket(
-                key=bucket_key,
-                start=start,
-                end=end,
-                precision=precision,
-                count=counts[bucket_key],
-                events=members.get(bucket_key, []),
-            )
-        )
-    return buckets, undated
+    return counts, undated
 
 
 def _bucket_key(day: date, precision: str, finest: int) -> str:
@@ -902,23 +1006,138 @@ def _precisions_in_bucket(key: str, finest: int) -> list[str]:
     return ["day"]
 
 
-def _first_events_of_bucket(
-    session: Session, conditions: list[ColumnElement[bool]], key: str, finest: int, limit: int
-) -> list[str]:
-    start, end, _ = period_of(key)
-    return list(
-        session.execute(
-            select(col(m.Event.id))
-            .where(
-                *conditions,
-                col(m.Event.sort_date) >= start,
-                col(m.Event.sort_date) <= end,
-                col(m.Event.date_precision).in_(_precisions_in_bucket(key, finest)),
+def _first_events_per_bucket(
+    session: Session,
+    filters: s.EventFilter,
+    span_classes: dict[int, int],
+    keys: Sequence[str],
+    finest: int,
+    limit: int,
+) -> dict[str, list[str]]:
+    """Each bucket's first ``limit`` matching events by date then id, from short index ranges.
+
+    As in ``list_event_cards``, the events overlapping the range are found in disjoint parts,
+    each an index range in sort order that stops at ``limit``: those starting inside the range,
+    and per span class those that started before it and still run (otherwise a scan of every
+    event of the bucket before the range). Those come first: they start earlier.
+    """
+    date_from, date_to = filters.period
+    windows = _span_windows(span_classes, date_from) if date_from not in (None, date.min) else {}
+    shape = (tuple(windows), bool(filters.types), bool(filters.statuses))
+    hidden = session.get_bind().dialect.name == "sqlite"
+    extra: tuple[ColumnElement[bool], ...] = ()
+    if not _answered_by_stored_counts(filters):
+        extra = tuple(_event_conditions(session, filters, period=False, kinds=False))
+    # One pair of statements per set of precisions a bucket holds.
+    statements: dict[tuple[str, ...], tuple[Any, Any]] = {}
+    params: dict[str, Any] = {
+        "types": list(filters.types),
+        "statuses": list(filters.statuses),
+        "limit": limit,
+        "range_start": date_from,
+    }
+    connection = session.connection()
+    members: dict[str, list[str]] = {}
+    for key in keys:
+        start, end, _ = period_of(key)
+        precisions = tuple(_precisions_in_bucket(key, finest))
+        if precisions not in statements:
+            statements[precisions] = (
+                _member_statements(extra, hidden, *shape, precisions)
+                if extra
+                else _cached_member_statements(hidden, *shape, precisions)
             )
-            .order_by(col(m.Event.sort_date), col(m.Event.id))
-            .limit(limit)
-        ).scalars()
+        inside, before = statements[precisions]
+        # Each bound is computed here: SQLite seeks an index on one bound per side only.
+        bucket = dict(params)
+        ids: list[str] = []
+        if before is not None and date_from is not None and start < date_from:
+            bucket["before_upper"] = min(end, date_from - timedelta(days=1))
+            for span_class, window_start in windows.items():
+                bucket[f"lower_{span_class}"] = max(start, window_start)
+            ids += connection.execute(before, bucket).scalars().all()
+        bucket["lower"] = start if date_from is None else max(start, date_from)
+        bucket["upper"] = end if date_to is None else min(end, date_to)
+        if len(ids) < limit and bucket["lower"] <= bucket["upper"]:
+            ids += connection.execute(inside, bucket).scalars().all()
+        members[key] = ids[:limit]
+    return members
+
+
+@cache
+def _cached_member_statements(
+    hidden: bool,
+    span_classes: tuple[int, ...],
+    types: bool,
+    statuses: bool,
+    precisions: tuple[str, ...],
+) -> tuple[Any, Any]:
+    """``_member_statements`` for the filters the stored counts answer, built once."""
+    return _member_statements((), hidden, span_classes, types, statuses, precisions)
+
+
+def _member_statements(
+    extra: tuple[ColumnElement[bool], ...],
+    hidden: bool,
+    span_classes: tuple[int, ...],
+    types: bool,
+    statuses: bool,
+    precisions: tuple[str, ...],
+) -> tuple[Any, Any]:
+    """The statements of a bucket's first events starting inside the range, and (None without
+    span classes) of those that started before it and still run; values are bound per bucket.
+    ``hidden`` keeps SQLite's planner on the span-class index (see ``_kind_conditions``)."""
+
+    def kinds(hide: bool) -> list[ColumnElement[bool]]:
+        return _kinds_in(
+            hide,
+            bindparam("types", expanding=True) if types else None,
+            bindparam("statuses", expanding=True) if statuses else None,
+        )
+
+    order = (_event.c.sort_date, _event.c.id)
+    # Dated events have one of three precisions; said without IN, whose list SQLAlchemy
+    # expands at every execution.
+    others = [p for p in ("year", "month", "day") if p not in precisions]
+    common = [*extra, _event.c.sort_missing == false()]
+    if len(precisions) == 1:
+        common.append(_event.c.date_precision == precisions[0])
+    elif len(others) == 1:
+        common.append(_event.c.date_precision != others[0])
+    inside = (
+        select(_event.c.id)
+        .where(
+            *common,
+            *kinds(False),
+            _event.c.sort_date >= bindparam("lower"),
+            _event.c.sort_date <= bindparam("upper"),
+        )
+        .order_by(*order)
+        .limit(bindparam("limit"))
     )
+    parts = [
+        select(*order)
+        .where(
+            *common,
+            *kinds(hidden),
+            _event.c.span_class == span_class,
+            _event.c.sort_date >= bindparam(f"lower_{span_class}"),
+            _event.c.sort_date <= bindparam("before_upper"),
+            _event.c.date_end >= bindparam("range_start"),
+        )
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        for span_class in span_classes
+    ]
+    if not parts:
+        return inside, None
+    candidates = union_all(*(select(part.subquery()) for part in parts)).subquery()
+    before = (
+        select(candidates.c.id)
+        .order_by(candidates.c.sort_date, candidates.c.id)
+        .limit(bindparam("limit"))
+    )
+    return inside, before
 
 
 def _first_events_of_buckets(
@@ -951,6 +1170,8 @@ def _first_events_of_buckets(
 _event = m.metadata.tables["event"]
 _event_actor = m.metadata.tables["event_actor"]
 _event_location = m.metadata.tables["event_location"]
+_day_count = m.metadata.tables["event_day_count"]
+_span_count = m.metadata.tables["event_span_count"]
 _event_article = m.metadata.tables["event_article"]
 _actor = m.metadata.tables["actor"]
 _location = m.metadata.tables["location"]
@@ -995,6 +1216,9 @@ _ID_PROBES = {
 }
 _DATASET_INFO = select(
     m.metadata.tables["dataset_info"].c.key, m.metadata.tables["dataset_info"].c.value
+)
+_STORED_UNDATED = select(func.coalesce(func.sum(_day_count.c["count"]), 0)).where(
+    *_stored_kinds(_day_count), _day_count.c.sort_missing == true()
 )
 _CARD_BY_ID = select(_event.c.card).where(_event.c.id == bindparam("id"))
 _span = m.metadata.tables["span"]

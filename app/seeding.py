@@ -1030,9 +1030,10 @@ def build_seed_plan(seed_dir: Path) -> SeedPlan:
 
 
 def write_seed_plan(session: Session, plan: SeedPlan) -> None:
-    """Replace every seeded row with the plan's rows, and render the event cards. The caller
-    commits."""
+    """Replace every seeded row with the plan's rows, render the event cards and count the
+    timeline. The caller commits."""
     from app.cards import write_event_cards  # the cards module reads through app.queries
+    from app.timeline_counts import write_timeline_counts
 
     for table in reversed(TABLE_ORDER):
         session.execute(delete(table))
@@ -1045,6 +1046,7 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
         if rows:
             session.execute(insert(table), rows)
     write_event_cards(session.connection())
+    write_timeline_counts(session.connection())
     record_document_order(session.connection())
 
 

@@ -20,6 +20,7 @@ from sqlmodel import col
 from app.cards import write_event_cards
 from app.models import DatasetInfo, metadata
 from app.search import record_document_order
+from app.timeline_counts import DERIVED_TABLES, write_timeline_counts
 
 FORMAT = "dossier-export"
 FORMAT_VERSION = 1
@@ -144,13 +145,17 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
             if connection.execute(select(func.count()).select_from(table)).scalar():
                 raise TransferError(f"the target database is not empty (table {table.name})")
         for table, rows in _tables(_rows(lines)):
+            if table.name in DERIVED_TABLES:
+                continue  # recounted below
             for start in range(0, len(rows), BATCH_SIZE):
                 connection.execute(insert(table), rows[start : start + BATCH_SIZE])
             count += len(rows)
         if connection.dialect.name == "postgresql":
             _advance_sequences(connection)
-        # Cards are derived: render them from the imported rows rather than trust the file's.
+        # Cards and counts are derived: make them from the imported rows rather than trust the
+        # file's.
         write_event_cards(connection)
+        count += write_timeline_counts(connection)
         record_document_order(connection)
     return count
 

@@ -1,4 +1,5 @@
-"""`dossier check` finds a sound database sound, and a corrupted span or event card corrupted."""
+"""`dossier check` finds a sound database sound, and a corrupted span, event card or timeline
+count corrupted."""
 
 from __future__ import annotations
 
@@ -120,3 +121,35 @@ def test_check_reports_a_full_text_index_that_differs_from_the_documents(
     assert result.exit_code == 1
     assert "search index: differs from the search documents" in result.output
     assert "1 problem(s) found" in result.output
+
+
+def test_check_reports_a_timeline_count_that_no_longer_matches_the_events(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE event_day_count SET count = count + 1 WHERE type = '*' AND status = '*' "
+                "AND sort_missing = :dated AND sort_date = '2025-08-17' AND date_precision = 'day'"
+            ),
+            {"dated": False},
+        )
+        connection.execute(
+            text(
+                "DELETE FROM event_span_count WHERE type = '*' AND status = '*' "
+                "AND sort_date = '2021-01-01' AND date_end = '2021-12-31'"
+            )
+        )
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
+    assert result.exit_code == 1
+    assert (
+        "event_day_count: 1 count(s) differ from a recount of the events "
+        "(first: *, *, False, 2025-08-17, day; re-run the load)"
+    ) in result.output
+    assert (
+        "event_span_count: 1 count(s) differ from a recount of the events "
+        "(first: *, *, 9, 2021-01-01, 2021-12-31, year; re-run the load)"
+    ) in result.output
+    assert "2 problem(s) found" in result.output

@@ -31,6 +31,10 @@ PATHS = [
     "/v1/quotes?limit=500",
     "/v1/discrepancies?limit=500",
     "/v1/articles/kurdistan24-coalition-shift/annotations",
+    "/v1/timeline",
+    "/v1/timeline?bucket=day&date_from=2025-08&events_per_bucket=1",
+    "/v1/timeline?bucket=month&date_from=2025&date_to=2025&type=withdrawal&type=statement",
+    "/v1/timeline?bucket=month&status=planned&actor=hussein-allawi",
 ]
 
 

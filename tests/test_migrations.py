@@ -1,4 +1,5 @@
-"""The migrations build exactly the schema the models describe, and can be undone."""
+"""The migrations build exactly the schema the models describe, can be undone, and derive what
+the loaders derive."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 
-from app.db import alembic_config, include_object, upgrade_schema
+from app.db import alembic_config, build_engine, include_object, upgrade_schema
 from app.main import create_app
 from app.models import metadata
 from app.search import (
@@ -21,6 +22,7 @@ from app.search import (
     record_document_order,
 )
 from app.settings import Settings
+from app.synth import synthesize
 
 
 def test_migrations_match_the_models(new_database: Callable[[], str]) -> None:
@@ -160,3 +162,36 @@ def test_the_search_order_migration_renumbers_documents_and_indexes_names(
         assert "names_exact" not in columns
     engine.dispose()
     assert _search_answers(database_url) == loaded
+
+
+def _timeline_counts(url: str) -> dict[str, set[tuple[Any, ...]]]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        counts = {
+            name: {tuple(row) for row in connection.execute(select(metadata.tables[name]))}
+            for name in ("event_day_count", "event_span_count")
+        }
+    engine.dispose()
+    return counts
+
+
+def test_the_counts_migration_counts_what_the_loader_counts(
+    new_database: Callable[[], str],
+) -> None:
+    url = new_database()
+    upgrade_schema(url)
+    engine = build_engine(Settings(database_url=url))
+    synthesize(engine, 600, seed=3)
+    engine.dispose()
+    loaded = _timeline_counts(url)
+    command.downgrade(alembic_config(url), "0006")
+    engine = create_engine(url)
+    assert "event_day_count" not in inspect(engine).get_table_names()
+    engine.dispose()
+    upgrade_schema(url)
+    assert _timeline_counts(url) == loaded
+    days, spans = loaded["event_day_count"], loaded["event_span_count"]
+    # Every event once per level: each type / every type, times each status / every status.
+    assert sum(row[-1] for row in days) == 4 * 600
+    assert {(row[0], row[1]) for row in days} >= {("*", "*"), ("*", "occurred")}
+    assert {row[2] for row in spans} >= {5, 9}, "months and years last more than a day"

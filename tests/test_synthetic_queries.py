@@ -5,16 +5,17 @@ query splits a range into index-friendly parts (events starting inside it, and p
 class the events starting before it that reach into it); this compares its pages, followed
 cursor by cursor, with a brute-force overlap test over every event of a synthetic dataset that
 mixes single days, runs of days, months, years and undated events. The timeline's per-bucket
-queries agree with its windowed query and with brute force. Quote search walked in full-text row
-order returns the pages the general query returns. Search walked tier by tier returns the general
+queries agree with its windowed query and with brute force, and its answers read from the stored
+per-day counts agree with brute force and with the answers counted from the events. Quote search
+walked in full-text row order returns the pages the general query returns. Search walked tier by tier returns the general
 query's pages, and both rank as the rules, applied by brute force, do, after any cursor.
 """
 
 from __future__ import annotations
 
 import random
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -179,6 +180,134 @@ def test_timeline_counts_every_overlapping_event_once_and_both_ways_list_the_sam
                 for b in per_bucket:
                     assert len(b.events) == min(5, b.count)
     engine.dispose()
+
+
+def _brute_force_timeline(
+    events: Sequence[Any], params: dict[str, Any], actor_events: dict[str, set[str]]
+) -> dict[str, Any]:
+    """The timeline answer computed the obvious way: test every event, sort every bucket."""
+    first = period_of(params["date_from"])[0] if "date_from" in params else None
+    last = period_of(params["date_to"])[1] if "date_to" in params else None
+    size = {"year": 4, "month": 7, "day": 10}[params["bucket"]]
+    matching = [
+        row
+        for row in events
+        if (not params.get("type") or row.type in params["type"])
+        and (not params.get("status") or row.status in params["status"])
+        and ("actor" not in params or row.id in actor_events[params["actor"]])
+    ]
+    buckets: dict[str, list[Any]] = defaultdict(list)
+    for row in matching:
+        if row.date_start is None:
+            continue
+        if (first is None or row.date_end >= first) and (last is None or row.date_start <= last):
+            length = (
+                4
+                if row.date_precision == "year"
+                else min(7, size)
+                if row.date_precision == "month"
+                else size
+            )
+            buckets[row.date_start.isoformat()[:length]].append(row)
+    data = []
+    for key in sorted(buckets):
+        start, end, precision = period_of(key)
+        members = sorted(buckets[key], key=lambda row: (row.date_start, row.id))
+        data.append(
+            {
+                "key": key,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "precision": precision,
+                "count": len(members),
+                "events": [row.id for row in members[: params["events_per_bucket"]]],
+            }
+        )
+    undated = (
+        sum(1 for row in matching if row.date_start is None)
+        if first is None and last is None
+        else 0
+    )
+    return {"data": data, "bucket": params["bucket"], "undated": undated}
+
+
+def test_timeline_from_the_stored_counts_matches_brute_force_and_the_event_query(
+    synth_url: str, monkeypatch: MonkeyPatch
+) -> None:
+    """Over HTTP, for random ranges, bucket sizes and type and status filters: the answer read
+    from the stored counts is the brute-force answer, and the one counted from the events (the
+    path of the other filters) is the same; an actor filter takes that path and is right too."""
+    engine = build_engine(Settings(database_url=synth_url))
+    with engine.connect() as connection:
+        events = connection.execute(
+            select(
+                col(models.Event.id),
+                col(models.Event.type),
+                col(models.Event.status),
+                col(models.Event.date_start),
+                col(models.Event.date_end),
+                col(models.Event.date_precision),
+            )
+        ).all()
+        actor_events: dict[str, set[str]] = defaultdict(set)
+        for event_id, actor_id in connection.execute(
+            select(col(models.EventActor.event_id), col(models.EventActor.actor_id))
+        ):
+            actor_events[actor_id].add(event_id)
+    engine.dispose()
+    busy_actors = sorted(actor_events, key=lambda a: (-len(actor_events[a]), a))[:5]
+    statuses = ["occurred", "ongoing", "planned", "expected"]
+
+    rng = random.Random(29)
+    # Without a date range the undated events are counted too.
+    cases: list[dict[str, Any]] = [
+        {"bucket": "year", "events_per_bucket": 2},
+        {"bucket": "month", "events_per_bucket": 1, "status": ["planned", "expected"]},
+        {"bucket": "day", "events_per_bucket": 3, "type": ["meeting"]},
+    ]
+    while len(cases) < 63:
+        params: dict[str, Any] = {
+            "bucket": rng.choice(["year", "month", "day"]),
+            "events_per_bucket": rng.choice([0, 1, 3, 100]),
+        }
+        if rng.random() < 0.85:
+            params["date_from"] = _random_bound(rng)
+        if rng.random() < 0.7:
+            to = _random_bound(rng)
+            if "date_from" not in params or period_of(to)[1] >= period_of(params["date_from"])[0]:
+                params["date_to"] = to
+        if rng.random() < 0.5:
+            params["type"] = rng.sample(TYPES, rng.randrange(1, 3))
+        if rng.random() < 0.4:
+            params["status"] = rng.sample(statuses, rng.randrange(1, 3))
+        if rng.random() < 0.15:
+            params["actor"] = rng.choice(busy_actors)
+        cases.append(params)
+
+    stored_reads = 0
+    read_stored = queries._stored_bucket_counts
+
+    def counting_reads(*args: Any, **kwargs: Any) -> Any:
+        nonlocal stored_reads
+        stored_reads += 1
+        return read_stored(*args, **kwargs)
+
+    monkeypatch.setattr(queries, "_stored_bucket_counts", counting_reads)
+    settings = Settings(database_url=synth_url, response_cache_size=0)
+    with TestClient(create_app(settings)) as client:
+        answers = []
+        for params in cases:
+            answer = client.get("/v1/timeline", params=params)
+            assert answer.status_code == 200, (params, answer.text)
+            answers.append(answer.json())
+        assert stored_reads == sum(1 for params in cases if "actor" not in params)
+        monkeypatch.setattr(queries, "_answered_by_stored_counts", lambda filters: False)
+        counted = [client.get("/v1/timeline", params=params).json() for params in cases]
+    for params, answer in zip(cases, answers, strict=True):
+        assert answer == _brute_force_timeline(events, params, actor_events), params
+    assert counted == answers
+    assert sum(len(answer["data"]) for answer in answers) > 1000, "the cases fill many buckets"
+    assert any(answer["undated"] > 0 for answer in answers), "some cases count undated events"
 
 
 def test_quote_search_walked_in_row_order_returns_the_general_querys_pages(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
@@ -89,3 +90,27 @@ def test_import_refuses_a_file_that_is_not_an_export(
     )
     assert result.exit_code == 1
     assert "not a Dossier export" in result.output
+
+
+def test_import_recounts_the_timeline_instead_of_trusting_the_file(
+    sqlite_source: str, new_database: Callable[[], str], tmp_path: Path
+) -> None:
+    dump = tmp_path / "dump.ndjson"
+    runner = CliRunner()
+    runner.invoke(cli, ["export", str(dump)], env={"DOSSIER_DATABASE_URL": sqlite_source})
+    lines = dump.read_bytes().splitlines()
+    tampered = []
+    for line in lines:
+        item = orjson.loads(line)
+        if item.get("table") in ("event_day_count", "event_span_count"):
+            item["row"]["count"] += 1000
+        tampered.append(orjson.dumps(item))
+    assert tampered != lines
+    dump.write_bytes(b"\n".join(tampered) + b"\n")
+    target = new_database()
+    imported = runner.invoke(cli, ["import", str(dump)], env={"DOSSIER_DATABASE_URL": target})
+    assert imported.exit_code == 0, imported.output
+    assert table_contents(target) == table_contents(sqlite_source)
+    with TestClient(create_app(Settings(database_url=target))) as client:
+        answer = client.get("/v1/timeline?bucket=day&date_from=2025-08-17&date_to=2025-08-17")
+    assert [(b["key"], b["count"]) for b in answer.json()["data"]][-1] == ("2025-08-17", 2)
