@@ -190,7 +190,7 @@ class EventDayCount(SQLModel, table=True):
 class EventSpanCount(SQLModel, table=True):
     """How many events lasting more than a day have exactly one period, per span class,
     precision, type and status: the events that start before a date range and still run into
-    it are read from here, one short window per span class (as queries._overlapping_parts)."""
+    it are read from here, one short window per span class (as in queries._event_page_statement)."""
 
     __tablename__ = "event_span_count"
     __table_args__ = {"sqlite_with_rowid": False}

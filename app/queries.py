@@ -469,14 +469,11 @@ def _event_filter_conditions(
         conditions.append(event.sort_date >= bindparam("sort_from", type_=Date))
     if "date_to" in names:
         conditions.append(event.sort_date <= bindparam("date_to", type_=Date))
-    hidden = hide_kinds and dialect_name == "sqlite"
-    # A unary + hides a column from SQLite's index chooser.
-    if "types" in names:
-        type_column = literal_column("+event.type") if hidden else event.type
-        conditions.append(type_column.in_(bindparam("types", expanding=True)))
-    if "statuses" in names:
-        status_column = literal_column("+event.status") if hidden else event.status
-        conditions.append(status_column.in_(bindparam("statuses", expanding=True)))
+    conditions += _kinds_in(
+        hide_kinds and dialect_name == "sqlite",
+        bindparam("types", expanding=True) if "types" in names else None,
+        bindparam("statuses", expanding=True) if "statuses" in names else None,
+    )
     # IN (uncorrelated subquery) rather than EXISTS: the planner starts from the link table's
     # index and sorts the few matching events, instead of scanning every event in date order.
     if "actor" in names:
@@ -528,15 +525,6 @@ def _bound(condition: ColumnElement[bool], values: dict[str, Any]) -> ColumnElem
             parameter.required = False
 
     return cloned_traverse(condition, {"maintain_key": True}, {"bindparam": set_value})
-
-
-def _kind_conditions(
-    session: Session, filters: s.EventFilter, *, by_span: bool
-) -> list[ColumnElement[bool]]:
-    """The type and status filters. ``by_span=True`` keeps SQLite's planner off the type and
-    status indexes, for the parts of a date range that the span-class index answers."""
-    hidden = by_span and session.get_bind().dialect.name == "sqlite"
-    return _kinds_in(hidden, filters.types or None, filters.statuses or None)
 
 
 def _kinds_in(hidden: bool, types: Any, statuses: Any) -> list[ColumnElement[bool]]:
@@ -598,35 +586,6 @@ def _span_part(span_class: int) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-def _overlapping_parts(
-    session: Session, filters: s.EventFilter
-) -> tuple[list[Sequence[ColumnElement[bool]]], dict[str, Any]]:
-    """The date range as disjoint parts, each an index range scan in sort order.
-
-    An event overlaps [from, to] if it starts inside it, or starts before ``from`` and ends on
-    or after it. The first part is a plain range on the sort key. The second kind is split by
-    span class: an event lasts no longer than the longest span of its class (recorded at load
-    time, under 2**c days for class c), so it starts at most that long before ``from``, and its
-    part scans only that window of the (span_class, sort_date) index. Returns the parts'
-    conditions and the values of their bound parameters.
-    """
-    date_from, date_to = filters.period
-    dated = col(m.Event.sort_missing) == false()
-    within = [dated]
-    if date_from is not None:
-        within.append(col(m.Event.sort_date) >= date_from)
-    if date_to is not None:
-        within.append(col(m.Event.sort_date) <= date_to)
-    parts: list[Sequence[ColumnElement[bool]]] = [within]
-    params: dict[str, Any] = {"range_start": date_from}
-    if date_from is None:
-        return parts, params
-    for span_class, window_start in _span_windows(_span_classes(session), date_from).items():
-        parts.append(_span_part(span_class))
-        params[f"window_start_{span_class}"] = window_start
-    return parts, params
-
-
 def _matching_event_ids(session: Session, filters: s.EventFilter) -> Any:
     return select(col(m.Event.id)).where(*_event_conditions(session, filters))
 
@@ -677,12 +636,9 @@ def list_event_cards(
         values["within_to"] = date_to
     if date_from is not None:
         values["range_start"] = date_from
-        for span_class, longest in _span_classes(session).items():
-            if longest == 0:
-                continue  # single-day events cannot start before the range and reach into it
+        for span_class, window_start in _span_windows(_span_classes(session), date_from).items():
             span_classes += (span_class,)
-            window = min(timedelta(days=longest), date_from - date.min)
-            values[f"window_start_{span_class}"] = date_from - window
+            values[f"window_start_{span_class}"] = window_start
     statement = _event_page_statement(
         frozenset(values),
         session.get_bind().dialect.name,
@@ -731,7 +687,12 @@ def _event_page_statement(
     if "within_from" not in names and "within_to" not in names:
         return select(*page_columns).where(*conditions, *kinds).order_by(*order).limit(page_limit)
     # The date range as disjoint parts, each an index range scan in sort order; each part
-    # yields its own first page and the page is the best of them. See _overlapping_parts.
+    # yields its own first page and the page is the best of them. An event overlaps [from, to]
+    # if it starts inside it, or starts before ``from`` and ends on or after it. The first part
+    # is a plain range on the sort key. The second kind is split by span class: an event lasts
+    # no longer than the longest span of its class (recorded at load time, under 2**c days for
+    # class c), so it starts at most that long before ``from``, and its part scans only that
+    # window of the (span_class, sort_date) index.
     within = [event.sort_missing == false()]
     if "within_from" in names:
         within.append(event.sort_date >= bindparam("within_from", type_=Date))
@@ -902,7 +863,7 @@ def _stored_bucket_counts(
 def _stored_counts_statement(span_classes: tuple[int, ...], finest: int) -> Any:
     """(bucket key, count) from the counts of the events starting inside the range (one range
     of the per-day counts) and of those that started before it and still run, read per span
-    class as in ``_overlapping_parts``: an event of class c lasts at most the longest span of
+    class as in ``_event_page_statement``: an event of class c lasts at most the longest span of
     its class, so its period's row lies in that window before ``date_from``; its end says
     whether it reaches the range. Summed per bucket here: a year has hundreds of days, and with
     many events more periods than days start in a span window. Built once per set of classes
@@ -1086,7 +1047,7 @@ def _member_statements(
 ) -> tuple[Any, Any]:
     """The statements of a bucket's first events starting inside the range, and (None without
     span classes) of those that started before it and still run; values are bound per bucket.
-    ``hidden`` keeps SQLite's planner on the span-class index (see ``_kind_conditions``)."""
+    ``hidden`` keeps SQLite's planner on the span-class index (see ``_kinds_in``)."""
 
     def kinds(hide: bool) -> list[ColumnElement[bool]]:
         return _kinds_in(
