@@ -741,6 +741,8 @@ def comparison(results: list[Result]) -> str:
         if dossier not in found or anchor not in found:
             return "–"
         ours, theirs = found[dossier], found[anchor]
+        if theirs.requests_per_second < 1:
+            return "n/a"
         if cpu:
             value = theirs.cpu_ms_per_request / max(ours.cpu_ms_per_request, 1e-9)
         else:
@@ -750,7 +752,8 @@ def comparison(results: list[Result]) -> str:
     lines = [
         "Dossier vs anchors: requests per second, and × = Dossier ÷ anchor (same query and "
         "mode); CPU × = the anchor's server CPU ms per request ÷ Dossier's. Plain FastAPI + "
-        f"SQLModel runs as many workers as Dossier; {DATASETTE} is one process.",
+        f"SQLModel runs as many workers as Dossier; {DATASETTE} is one process. n/a: the anchor "
+        "answered under one request per second (its requests timed out).",
         "",
         "| query | mode | Dossier | plain FastAPI + SQLModel | × | CPU × | Datasette | × | CPU × |",
         "|---|---|--:|--:|--:|--:|--:|--:|--:|",
