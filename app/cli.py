@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
+from app import serving
 from app.checks import check_database
 from app.db import build_engine, startup_lock, upgrade_schema
 from app.seeding import SeedError, build_seed_plan, is_seeded, seed_database
@@ -98,18 +98,15 @@ def serve(
     if worker_count > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Each worker writes its metrics here, so /metrics adds up every worker.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="dossier-metrics-")
-    uvicorn.run(
-        "app.main:app",
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=worker_count,
-        log_level=settings.log_level,
-        proxy_headers=True,
-        limit_concurrency=settings.max_concurrency,
-        timeout_keep_alive=int(settings.keep_alive_seconds),
-        server_header=False,
-        # Dossier writes its own JSON line per request (app.observability).
-        access_log=False,
+    serving.serve(
+        serving.ServerOptions(
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level,
+            limit_concurrency=settings.max_concurrency,
+            timeout_keep_alive=int(settings.keep_alive_seconds),
+        ),
+        worker_count,
     )
 
 
