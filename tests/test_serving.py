@@ -76,7 +76,8 @@ def test_workers_answer_a_dead_one_is_replaced_and_a_stop_ends_them_all(database
             if victim not in replaced and len(replaced) == 2:
                 break
             time.sleep(0.2)
-        assert victim not in replaced and len(replaced) == 2
+        assert victim not in replaced
+        assert len(replaced) == 2
         wait_ready(process, base)
 
         process.send_signal(signal.SIGTERM)
