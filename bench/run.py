@@ -706,9 +706,11 @@ def measure_datasette(
 
 
 def table(results: list[Result], args: argparse.Namespace) -> str:
+    engine = "PostgreSQL" if (args.database_url or "").startswith("postgresql") else "SQLite"
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {os.cpu_count()} cores, {args.events:,} "
-        f"synthetic events (SQLite), wrk -t2 -c{args.connections} -d{args.duration}s over loopback.",
+        f"synthetic events ({engine}), wrk -t2 -c{args.connections} -d{args.duration}s over "
+        "loopback.",
         "",
         "| query | req/s | p50 ms | p99 ms | server CPU ms/req | max worker RSS MB "
         "| of it private MB | errors |",
