@@ -24,6 +24,7 @@ import socket
 import threading
 from dataclasses import dataclass
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
@@ -63,23 +64,22 @@ def listening_socket(options: ServerOptions) -> socket.socket:
     return sock
 
 
-def _config(options: ServerOptions) -> uvicorn.Config:
-    return uvicorn.Config(
-        APP,
-        loop="asyncio",
-        log_level=options.log_level,
-        proxy_headers=True,
-        limit_concurrency=options.limit_concurrency,
-        timeout_keep_alive=options.timeout_keep_alive,
-        server_header=False,
+def _uvicorn_settings(options: ServerOptions) -> dict[str, Any]:
+    return {
+        "log_level": options.log_level,
+        "proxy_headers": True,
+        "limit_concurrency": options.limit_concurrency,
+        "timeout_keep_alive": options.timeout_keep_alive,
+        "server_header": False,
         # Dossier writes its own JSON line per request (app.observability).
-        access_log=False,
-    )
+        "access_log": False,
+    }
 
 
 def run_worker(options: ServerOptions) -> None:
     """Serve the API in this process on a socket of its own (until SIGINT or SIGTERM)."""
-    uvicorn.Server(_config(options)).run(sockets=[listening_socket(options)])
+    config = uvicorn.Config(APP, loop="asyncio", **_uvicorn_settings(options))
+    uvicorn.Server(config).run(sockets=[listening_socket(options)])
 
 
 def serve(options: ServerOptions, workers: int) -> None:
@@ -93,13 +93,7 @@ def serve(options: ServerOptions, workers: int) -> None:
             host=options.host,
             port=options.port,
             workers=workers,
-            loop="auto",
-            log_level=options.log_level,
-            proxy_headers=True,
-            limit_concurrency=options.limit_concurrency,
-            timeout_keep_alive=options.timeout_keep_alive,
-            server_header=False,
-            access_log=False,
+            **_uvicorn_settings(options),
         )
         return
     _supervise(options, workers)
