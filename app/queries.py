@@ -677,11 +677,7 @@ def _event_page_statement(
             if cursor_kind == "dated"
             else and_(event.sort_missing == true(), later)
         )
-    order = (
-        [event.sort_missing, event.sort_date.desc(), event.id.desc()]
-        if descending
-        else [event.sort_missing, event.sort_date, event.id]
-    )
+    order = _date_order(event, descending)
     page_limit = bindparam("page_limit", type_=Integer)
     page_columns = (event.id, event.sort_missing, event.sort_date, event.card)
     if "within_from" not in names and "within_to" not in names:
@@ -703,12 +699,34 @@ def _event_page_statement(
         filter_names & _KIND_NAMES, dialect_name, hide_kinds=True
     )
     parts += [(*hidden_kinds, *_span_part(c)) for c in span_classes]
-    pages = [
-        select(event.id).where(*conditions, *part).order_by(*order).limit(page_limit)
-        for part in parts
-    ]
-    candidates = pages[0] if len(pages) == 1 else union_all(*(select(p.subquery()) for p in pages))
-    return select(*page_columns).where(event.id.in_(candidates)).order_by(*order).limit(page_limit)
+    if len(parts) == 1:
+        return (
+            select(*page_columns).where(*conditions, *parts[0]).order_by(*order).limit(page_limit)
+        )
+    keys = (event.id, event.sort_missing, event.sort_date)
+    pages = union_all(
+        *(
+            select(
+                select(*keys)
+                .where(*conditions, *part)
+                .order_by(*order)
+                .limit(page_limit)
+                .subquery()
+            )
+            for part in parts
+        )
+    ).subquery()
+    # The parts' pages are merged on their sort keys, read from covering indexes, before any
+    # card is read: only the final page's cards are fetched, not every part's.
+    page_ids = select(pages.c.id).order_by(*_date_order(pages.c, descending)).limit(page_limit)
+    return select(*page_columns).where(event.id.in_(page_ids)).order_by(*order)
+
+
+def _date_order(columns: Any, descending: bool) -> list[Any]:
+    """Date order (undated last in both directions), ties by id."""
+    if descending:
+        return [columns.sort_missing, columns.sort_date.desc(), columns.id.desc()]
+    return [columns.sort_missing, columns.sort_date, columns.id]
 
 
 _FILTER_NAMES = frozenset(("q_match", "types", "statuses", "actor", "location", "article"))
