@@ -265,14 +265,15 @@ def snippet(content: str, terms: list[Term], words: int = SNIPPET_WORDS) -> str:
         for term in terms:
             if _match_at(tokens, i, term):
                 marked.update(range(i, i + len(term.words)))
+    # Escaped in runs between the marked words, not word by word.
     pieces = []
     cursor = tokens[begin][0]
-    for index in range(begin, end):
+    for index in sorted(i for i in marked if i < end):
         start, stop, _ = tokens[index]
         pieces.append(html.escape(content[cursor:start], quote=False))
-        word = html.escape(content[start:stop], quote=False)
-        pieces.append(f"<mark>{word}</mark>" if index in marked else word)
+        pieces.append(f"<mark>{html.escape(content[start:stop], quote=False)}</mark>")
         cursor = stop
+    pieces.append(html.escape(content[cursor : tokens[end - 1][1]], quote=False))
     excerpt = "".join(pieces)
     if begin > 0:
         excerpt = "…" + excerpt
