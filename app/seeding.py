@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from app import models
+from app.db import refresh_planner_statistics
 from app.search import fold_all, folded_names, rank_order_key, record_document_order
 
 ActorKind = Literal[
@@ -1048,6 +1049,7 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
     write_event_cards(session.connection())
     write_timeline_counts(session.connection())
     record_document_order(session.connection())
+    refresh_planner_statistics(session.connection())
 
 
 def seed_database(engine: Engine, seed_dir: Path) -> SeedPlan:

@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from app import models
 from app.cards import write_event_cards
+from app.db import refresh_planner_statistics
 from app.search import fold, fold_all, folded_names, record_document_order, type_rank
 from app.seeding import CONTEXT_LENGTH, TABLE_ORDER, ActorRoleInEvent, EventType
 from app.timeline_counts import write_timeline_counts
@@ -287,6 +288,7 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
         write_event_cards(connection)
         write_timeline_counts(connection)
         record_document_order(connection)
+        refresh_planner_statistics(connection)
     return SynthSummary(events, actor_count, location_count, events, article_count, version)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
 from app.cards import write_event_cards
+from app.db import refresh_planner_statistics
 from app.models import DatasetInfo, metadata
 from app.search import record_document_order
 from app.timeline_counts import DERIVED_TABLES, write_timeline_counts
@@ -157,6 +158,7 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
         write_event_cards(connection)
         count += write_timeline_counts(connection)
         record_document_order(connection)
+        refresh_planner_statistics(connection)
     return count
 
 

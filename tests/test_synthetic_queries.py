@@ -8,7 +8,8 @@ mixes single days, runs of days, months, years and undated events. The timeline'
 queries agree with its windowed query and with brute force, and its answers read from the stored
 per-day counts agree with brute force and with the answers counted from the events. Quote search
 walked in full-text row order returns the pages the general query returns. Search walked tier by tier returns the general
-query's pages, and both rank as the rules, applied by brute force, do, after any cursor.
+query's pages, and both rank as the rules, applied by brute force, do, after any cursor. A
+place filter lists the events of the place and of every place inside it.
 """
 
 from __future__ import annotations
@@ -511,3 +512,60 @@ def test_search_pages_after_any_cursor_position_follow_the_rules_ranking(synth_u
                     if (-key[0], key[1], key[2]) > (-tier, rank, target_id)
                 ]
                 assert page == after[:9], (word, tier, rank, target_id)
+
+
+def test_place_filters_list_the_events_of_the_place_and_every_place_inside_it(
+    synth_url: str,
+) -> None:
+    engine = build_engine(Settings(database_url=synth_url))
+    with engine.connect() as connection:
+        parents = dict(
+            connection.execute(select(models.Location.id, models.Location.parent_id)).all()  # type: ignore[call-overload]
+        )
+        links = connection.execute(
+            select(models.EventLocation.event_id, models.EventLocation.location_id)  # type: ignore[call-overload]
+        ).all()
+        dates = dict(
+            connection.execute(select(models.Event.id, models.Event.date_start)).all()  # type: ignore[call-overload]
+        )
+    engine.dispose()
+
+    def ancestors(place: str | None) -> Iterator[str]:
+        while place is not None:
+            yield place
+            place = parents[place]
+
+    places_of_events: dict[str, set[str]] = defaultdict(set)
+    for event_id, place in links:
+        places_of_events[event_id].update(ancestors(place))
+    with_children = [p for p in parents if p in set(parents.values())]
+    assert with_children, "synth nests places"
+    chosen = with_children[:3] + random.Random(3).sample(sorted(parents), 3)
+    with TestClient(create_app(Settings(database_url=synth_url, response_cache_size=0))) as client:
+        for place in chosen:
+            expected = sorted(
+                (e for e, places in places_of_events.items() if place in places),
+                key=lambda e: (dates[e] is None, dates[e] or date.min, e),
+            )
+            assert _all_pages(client, {"location": place, "limit": 7}) == expected, place
+
+
+def test_a_written_dataset_leaves_the_planner_the_statistics_it_plans_with(
+    synth_url: str,
+) -> None:
+    """PostgreSQL gets fresh table statistics after a bulk write; SQLite none, as its
+    statements are written for its planner without them."""
+    engine = build_engine(Settings(database_url=synth_url))
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            analyzed = connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+                " AND relname IN ('event', 'event_location', 'location', 'search_document')"
+            ).scalar()
+            assert analyzed == 4
+        else:
+            stats = connection.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            ).scalar()
+            assert stats == 0
+    engine.dispose()
