@@ -519,13 +519,13 @@ def test_place_filters_list_the_events_of_the_place_and_every_place_inside_it(
 ) -> None:
     engine = build_engine(Settings(database_url=synth_url))
     with engine.connect() as connection:
-        parents = dict(
+        parents: dict[str, str | None] = dict(
             connection.execute(select(models.Location.id, models.Location.parent_id)).all()  # type: ignore[call-overload]
         )
         links = connection.execute(
             select(models.EventLocation.event_id, models.EventLocation.location_id)  # type: ignore[call-overload]
         ).all()
-        dates = dict(
+        dates: dict[str, date | None] = dict(
             connection.execute(select(models.Event.id, models.Event.date_start)).all()  # type: ignore[call-overload]
         )
     engine.dispose()
