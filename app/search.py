@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -182,11 +183,17 @@ SCORES = {3: 1.0, 2: 0.75, 1: 0.5}
 
 def relevance_of(names_folded: str, terms: list[Term], q: str) -> int:
     """``relevance`` in Python, for one document's ``names_folded``."""
-    if f" | {fold(q)} | " in names_folded:
+    if f" | {_folded_query(q)} | " in names_folded:
         return 3
     if all(f" {' '.join(t.words)}{'' if t.prefix else ' '}" in names_folded for t in terms):
         return 2
     return 1
+
+
+@lru_cache(maxsize=256)
+def _folded_query(q: str) -> str:
+    # A page checks each of its documents against the same query.
+    return fold(q)
 
 
 def exact_name_expression(q: str) -> str:
