@@ -113,13 +113,18 @@ def _evidence(
     session: Session, owner_type: str, keys: Iterable[str]
 ) -> dict[str, list[s.Evidence]]:
     """Evidence spans of many owners at once, grouped by owner key, in article and text order."""
+    return _evidence_of(session.connection(), owner_type, keys)
+
+
+def _evidence_of(
+    connection: Connection, owner_type: str, keys: Iterable[str]
+) -> dict[str, list[s.Evidence]]:
+    """``_evidence`` on a connection (what rendering cards has)."""
     keys = list(keys)
     grouped: dict[str, list[s.Evidence]] = defaultdict(list)
     if not keys:
         return grouped
-    rows = session.connection().execute(
-        _EVIDENCE_OF_OWNERS, {"owner_type": owner_type, "keys": keys}
-    )
+    rows = connection.execute(_EVIDENCE_OF_OWNERS, {"owner_type": owner_type, "keys": keys})
     for owner_key, article, start, end, exact, prefix, suffix in rows:
         grouped[owner_key].append(
             s.Evidence(
@@ -1201,10 +1206,11 @@ _EVIDENCE_OF_OWNERS = (
 )
 _quote = m.metadata.tables["quote"]
 _quote_event = m.metadata.tables["quote_event"]
-_QUOTE_COLUMNS = tuple(_quote.c)
-_QUOTE_BY_ID = select(*_QUOTE_COLUMNS).where(_quote.c.id == bindparam("id"))
+# What a quote's card is rendered from: the quote's own columns, not its card.
+QUOTE_COLUMNS = tuple(column for column in _quote.c if column.name != "card")
+_QUOTE_BY_ID = select(*QUOTE_COLUMNS).where(_quote.c.id == bindparam("id"))
 _QUOTES_OF_EVENT = (
-    select(*_QUOTE_COLUMNS)
+    select(*QUOTE_COLUMNS)
     .where(
         _quote.c.id.in_(
             select(_quote_event.c.quote_id).where(_quote_event.c.event_id == bindparam("event_id"))
@@ -1388,7 +1394,7 @@ def list_quotes(
     )
     rows = session.connection().execute(statement, values).all()
     page, next_cursor = _page(rows, limit, "quotes", lambda r: [r.id])
-    return _quotes_public(session, page), next_cursor
+    return quotes_public(session.connection(), page), next_cursor
 
 
 @cache
@@ -1399,9 +1405,7 @@ def _quote_page_statement(names: frozenset[str], dialect_name: str, *, walked: b
     if walked:
         return _quotes_by_search_walk(conditions, cursor="last_id" in names).limit(page_limit)
     after = (_quote.c.id > bindparam("last_id"),) if "last_id" in names else ()
-    return (
-        select(*_QUOTE_COLUMNS).where(*conditions, *after).order_by(_quote.c.id).limit(page_limit)
-    )
+    return select(*QUOTE_COLUMNS).where(*conditions, *after).order_by(_quote.c.id).limit(page_limit)
 
 
 def _walk_search_in_row_order(session: Session) -> bool:
@@ -1422,7 +1426,7 @@ def _quotes_by_search_walk(conditions: Sequence[ColumnElement[bool]], *, cursor:
     document = m.metadata.tables["search_document"]
     fts = table("search_fts", column("rowid", Integer))
     statement = (
-        select(*_QUOTE_COLUMNS)
+        select(*QUOTE_COLUMNS)
         .select_from(fts)
         .join(document, document.c.id == fts.c.rowid)
         .join(_quote, _quote.c.id == document.c.target_id)
@@ -1482,18 +1486,18 @@ def quote_facets(
     return facets
 
 
-def _quotes_public(session: Session, quotes: Sequence[Any]) -> list[s.QuotePublic]:
-    """Rows of ``_QUOTE_COLUMNS`` as public quotes, with speaker names, events and evidence."""
+def quotes_public(connection: Connection, quotes: Sequence[Any]) -> list[s.QuotePublic]:
+    """Rows of QUOTE_COLUMNS as public quotes, with speaker names, events and evidence (what
+    their cards hold)."""
     ids = [q.id for q in quotes]
     if not ids:
         return []
-    connection = session.connection()
     actor_ids = ({q.speaker_id for q in quotes} | {q.reported_via_id for q in quotes}) - {None}
     names = dict(connection.execute(_ACTOR_NAMES, {"ids": list(actor_ids)}).all())
     events: dict[str, list[str]] = defaultdict(list)
     for quote_id, event_id in connection.execute(_EVENTS_OF_QUOTES, {"ids": ids}):
         events[quote_id].append(event_id)
-    evidence = _evidence(session, "quote", ids)
+    evidence = _evidence_of(connection, "quote", ids)
 
     def ref(actor_id: str | None) -> s.ActorRef | None:
         return s.ActorRef(id=actor_id, name=names[actor_id]) if actor_id in names else None
@@ -1518,13 +1522,13 @@ def _quotes_public(session: Session, quotes: Sequence[Any]) -> list[s.QuotePubli
 def quotes_of_event(session: Session, event_id: str) -> list[s.QuotePublic]:
     """Every quote attached to an event, in id order (an event has few)."""
     rows = session.connection().execute(_QUOTES_OF_EVENT, {"event_id": event_id}).all()
-    return _quotes_public(session, rows)
+    return quotes_public(session.connection(), rows)
 
 
 def get_quote(session: Session, quote_id: str) -> s.QuotePublic | None:
     """One quote."""
     row = session.connection().execute(_QUOTE_BY_ID, {"id": quote_id}).first()
-    return _quotes_public(session, [row])[0] if row is not None else None
+    return quotes_public(session.connection(), [row])[0] if row is not None else None
 
 
 # --- discrepancies ----------------------------------------------------------------------------
