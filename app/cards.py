@@ -1,65 +1,110 @@
-"""Event cards: each event's public JSON, rendered once when a dataset is written.
+"""Event and quote cards: each event's and each quote's public JSON, rendered once when a
+dataset is written.
 
-A page of events is then one indexed query that returns finished JSON, with no per-request
-joins for actors, places and articles, no object building and no validation. Cards are derived
-data: every path that writes a dataset (seed, synth, import, migrations) re-renders them in the
-same transaction, and `dossier check` verifies them against the tables they come from.
+A page of events or quotes is then one indexed query that returns finished JSON, with no
+per-request reads of actors, places, articles, events or evidence, no object building and no
+validation. Cards are derived data: every path that writes a dataset (seed, synth, import,
+migrations) re-renders them in the same transaction, and `dossier check` verifies them against
+the tables they come from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from pydantic import TypeAdapter
-from sqlalchemy import bindparam, select, update
+from pydantic import BaseModel, TypeAdapter
+from sqlalchemy import Column, Table, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from app import models as m
 from app import schemas as s
-from app.queries import EVENT_COLUMNS, events_public
+from app.queries import EVENT_COLUMNS, QUOTE_COLUMNS, events_public, quotes_public
 
 BATCH = 500
-_CARD = TypeAdapter(s.EventPublic)
-_event = m.metadata.tables["event"]
 
 
-def _batches(connection: Connection) -> Iterator[list[s.EventPublic]]:
+@dataclass(frozen=True)
+class _CardKind:
+    """What has cards: its table, the columns its cards are rendered from, how a batch of those
+    rows becomes public models, and the model's JSON serialiser."""
+
+    table: Table
+    columns: tuple[Column[Any], ...]
+    public: Callable[[Connection, Sequence[Any]], Sequence[BaseModel]]
+    adapter: TypeAdapter[Any]
+
+
+_EVENTS = _CardKind(
+    m.metadata.tables["event"], EVENT_COLUMNS, events_public, TypeAdapter(s.EventPublic)
+)
+_QUOTES = _CardKind(
+    m.metadata.tables["quote"], QUOTE_COLUMNS, quotes_public, TypeAdapter(s.QuotePublic)
+)
+
+
+def _rendered(connection: Connection, kind: _CardKind) -> Iterator[dict[str, str]]:
+    """Cards rendered from the tables, by id, in batches in id order.
+
+    A card is exactly the JSON the API serves for the item in a list.
+    """
+    table = kind.table
     last = ""
     while True:
         rows = connection.execute(
-            select(*EVENT_COLUMNS).where(_event.c.id > last).order_by(_event.c.id).limit(BATCH)
+            select(*kind.columns).where(table.c.id > last).order_by(table.c.id).limit(BATCH)
         ).all()
         if not rows:
             return
-        yield events_public(connection, rows)
+        items = kind.public(connection, rows)
+        yield {
+            row.id: kind.adapter.dump_json(item).decode()
+            for row, item in zip(rows, items, strict=True)
+        }
         last = rows[-1].id
 
 
-def render(event: s.EventPublic) -> str:
-    """An event's card: exactly the JSON the API serves for it in a list."""
-    return _CARD.dump_json(event).decode()
+def _write(connection: Connection, kind: _CardKind) -> int:
+    table = kind.table
+    statement = (
+        update(table).where(table.c.id == bindparam("item_id")).values(card=bindparam("item_card"))
+    )
+    count = 0
+    for cards in _rendered(connection, kind):
+        connection.execute(statement, [{"item_id": i, "item_card": c} for i, c in cards.items()])
+        count += len(cards)
+    return count
+
+
+def _stale(connection: Connection, kind: _CardKind) -> list[str]:
+    table = kind.table
+    stale = []
+    for cards in _rendered(connection, kind):
+        stored = dict(
+            connection.execute(
+                select(table.c.id, table.c.card).where(table.c.id.in_(list(cards)))
+            ).all()
+        )
+        stale += [item_id for item_id, card in cards.items() if stored.get(item_id) != card]
+    return stale
 
 
 def write_event_cards(connection: Connection) -> int:
     """Render every event's card from the tables. Returns the number of cards written."""
-    count = 0
-    statement = (
-        update(_event).where(_event.c.id == bindparam("event_id")).values(card=bindparam("text"))
-    )
-    for events in _batches(connection):
-        connection.execute(statement, [{"event_id": e.id, "text": render(e)} for e in events])
-        count += len(events)
-    return count
+    return _write(connection, _EVENTS)
 
 
 def stale_event_cards(connection: Connection) -> list[str]:
     """Ids of events whose stored card differs from one rendered from the tables now."""
-    stale = []
-    for events in _batches(connection):
-        stored = dict(
-            connection.execute(
-                select(_event.c.id, _event.c.card).where(_event.c.id.in_([e.id for e in events]))
-            ).all()
-        )
-        stale += [e.id for e in events if stored.get(e.id) != render(e)]
-    return stale
+    return _stale(connection, _EVENTS)
+
+
+def write_quote_cards(connection: Connection) -> int:
+    """Render every quote's card from the tables. Returns the number of cards written."""
+    return _write(connection, _QUOTES)
+
+
+def stale_quote_cards(connection: Connection) -> list[str]:
+    """Ids of quotes whose stored card differs from one rendered from the tables now."""
+    return _stale(connection, _QUOTES)

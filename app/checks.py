@@ -2,11 +2,11 @@
 
 SQLite: ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``. PostgreSQL enforces foreign
 keys itself; the equivalent check is that no constraint was left unvalidated. On both, every span
-is compared with its article's text, one article at a time (memory stays bounded), and every
-event card is compared with one rendered afresh from the tables, and the timeline's counts with a
-recount of the events; search documents recorded as written in id order, or in rank order, are
-checked to be; on SQLite, the full-text index (body and names) is checked against the search
-documents.
+is compared with its article's text, one article at a time (memory stays bounded), every event
+and quote card is compared with one rendered afresh from the tables, and the timeline's counts
+with a recount of the events; search documents recorded as written in id order, or in rank
+order, are checked to be; on SQLite, the full-text index (body and names) is checked against the
+search documents.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import col
 
 from app import models as m
-from app.cards import stale_event_cards
+from app.cards import stale_event_cards, stale_quote_cards
 from app.search import (
     IN_ID_ORDER_KEY,
     IN_RANK_ORDER_KEY,
@@ -78,6 +78,10 @@ def check_database(engine: Engine) -> tuple[int, list[str]]:
         card_problems = [
             f"event {event_id}: its card differs from its rows (re-run the load)"
             for event_id in stale_event_cards(connection)
+        ]
+        card_problems += [
+            f"quote {quote_id}: its card differs from its rows (re-run the load)"
+            for quote_id in stale_quote_cards(connection)
         ]
         card_problems += stale_timeline_counts(connection)
         search_problems = _search_checks(connection)

@@ -151,8 +151,8 @@ def import_command(
 
 @cli.command()
 def check() -> None:
-    """Check the database's integrity; re-verify every evidence span, event card, the timeline's
-    counts and the recorded search document order."""
+    """Check the database's integrity; re-verify every evidence span, event and quote card, the
+    timeline's counts and the recorded search document order."""
     engine = build_engine(Settings())
     try:
         checked, problems = check_database(engine)

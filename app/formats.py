@@ -301,8 +301,8 @@ _FACETS = TypeAdapter(s.Facets)
 def card_page_response(
     cards: list[str], next_cursor: str | None, facets: Any, response: Response
 ) -> Response:
-    """A page of items whose JSON was rendered when the data was loaded (event cards), in the
-    shape of ``Page``: the cards are joined, not parsed and serialised again."""
+    """A page of items whose JSON was rendered when the data was loaded (event or quote cards),
+    in the shape of ``Page``: the cards are joined, not parsed and serialised again."""
     body = b"".join(
         (
             b'{"data":[',
@@ -317,6 +317,11 @@ def card_page_response(
         )
     )
     return Response(body, media_type="application/json", headers=dict(response.headers))
+
+
+def card_response(card: str) -> Response:
+    """One item whose JSON was rendered when the data was loaded, served as it is."""
+    return Response(card, media_type="application/json")
 
 
 class LinkedDataResponse(JSONResponse):

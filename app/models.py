@@ -247,6 +247,9 @@ class Quote(SQLModel, table=True):
     said_precision: str | None = None
     said_text: str | None = None
     said_basis: str | None = None
+    # The quote's public JSON, rendered from the other tables when a dataset is written
+    # (app.cards).
+    card: str = Field(default="{}", sa_column=Column(Text, nullable=False))
 
 
 class QuoteEvent(SQLModel, table=True):

@@ -1,8 +1,9 @@
 """Every SQL statement the API runs: one plain function per question, session first, filters by keyword.
 
 Functions here return response models, fully assembled: each list costs one statement for the page
-and one per kind of related row (actors, places, evidence, ...), never one per item. Nothing here
-knows about HTTP, and nothing here commits.
+and one per kind of related row (actors, places, evidence, ...), never one per item. Events and
+quotes are read from their cards (app.cards): their public JSON, rendered when the data was loaded.
+Nothing here knows about HTTP, and nothing here commits.
 """
 
 from __future__ import annotations
@@ -113,13 +114,18 @@ def _evidence(
     session: Session, owner_type: str, keys: Iterable[str]
 ) -> dict[str, list[s.Evidence]]:
     """Evidence spans of many owners at once, grouped by owner key, in article and text order."""
+    return _evidence_of(session.connection(), owner_type, keys)
+
+
+def _evidence_of(
+    connection: Connection, owner_type: str, keys: Iterable[str]
+) -> dict[str, list[s.Evidence]]:
+    """``_evidence`` on a connection (what rendering cards has)."""
     keys = list(keys)
     grouped: dict[str, list[s.Evidence]] = defaultdict(list)
     if not keys:
         return grouped
-    rows = session.connection().execute(
-        _EVIDENCE_OF_OWNERS, {"owner_type": owner_type, "keys": keys}
-    )
+    rows = connection.execute(_EVIDENCE_OF_OWNERS, {"owner_type": owner_type, "keys": keys})
     for owner_key, article, start, end, exact, prefix, suffix in rows:
         grouped[owner_key].append(
             s.Evidence(
@@ -1241,10 +1247,12 @@ _EVIDENCE_OF_OWNERS = (
 )
 _quote = m.metadata.tables["quote"]
 _quote_event = m.metadata.tables["quote_event"]
-_QUOTE_COLUMNS = tuple(_quote.c)
-_QUOTE_BY_ID = select(*_QUOTE_COLUMNS).where(_quote.c.id == bindparam("id"))
-_QUOTES_OF_EVENT = (
-    select(*_QUOTE_COLUMNS)
+# What a quote's card is rendered from: the quote's own columns, not its card.
+QUOTE_COLUMNS = tuple(column for column in _quote.c if column.name != "card")
+_QUOTE_PAGE_COLUMNS = (_quote.c.id, _quote.c.card)
+_QUOTE_CARD_BY_ID = select(_quote.c.card).where(_quote.c.id == bindparam("id"))
+_QUOTE_CARDS_OF_EVENT = (
+    select(_quote.c.card)
     .where(
         _quote.c.id.in_(
             select(_quote_event.c.quote_id).where(_quote_event.c.event_id == bindparam("event_id"))
@@ -1260,6 +1268,8 @@ _EVENTS_OF_QUOTES = (
 )
 _EVENT_LIST = TypeAdapter(list[s.EventPublic])
 _EVENT_CARD = TypeAdapter(s.EventPublic)
+_QUOTE_LIST = TypeAdapter(list[s.QuotePublic])
+_QUOTE_CARD = TypeAdapter(s.QuotePublic)
 
 
 def events_public(connection: Connection, events: Sequence[Any]) -> list[s.EventPublic]:
@@ -1402,7 +1412,13 @@ def _quote_conditions(
     return [true(), *(_bound(condition, values) for condition in conditions)]
 
 
-def list_quotes(
+def list_quotes(session: Session, **filters: Any) -> tuple[list[s.QuotePublic], str | None]:
+    """``list_quote_cards`` read back as models (for the exports)."""
+    cards, next_cursor = list_quote_cards(session, **filters)
+    return [_QUOTE_CARD.validate_json(card) for card in cards], next_cursor
+
+
+def list_quote_cards(
     session: Session,
     *,
     q: str | None = None,
@@ -1412,9 +1428,10 @@ def list_quotes(
     period: tuple[date | None, date | None] = (None, None),
     limit: int = 50,
     cursor: str | None = None,
-) -> tuple[list[s.QuotePublic], str | None]:
-    """Quotes matching every filter, in id order. The statement is built once per shape of
-    the request and run with this request's values."""
+) -> tuple[list[str], str | None]:
+    """Quotes matching every filter, in id order, as their cards: their public JSON, ready to
+    serve. The statement is built once per shape of the request and run with this request's
+    values."""
     values = _quote_filter_values(
         session, q=q, speaker=speaker, article=article, event=event, period=period
     )
@@ -1428,19 +1445,22 @@ def list_quotes(
     )
     rows = session.connection().execute(statement, values).all()
     page, next_cursor = _page(rows, limit, "quotes", lambda r: [r.id])
-    return _quotes_public(session, page), next_cursor
+    return [row.card for row in page], next_cursor
 
 
 @cache
 def _quote_page_statement(names: frozenset[str], dialect_name: str, *, walked: bool) -> Any:
-    """One page of quotes for a request shape (see ``list_quotes``)."""
+    """One page of quote cards for a request shape (see ``list_quote_cards``)."""
     conditions = _quote_filter_conditions(names, dialect_name, walked=walked)
     page_limit = bindparam("page_limit", type_=Integer)
     if walked:
         return _quotes_by_search_walk(conditions, cursor="last_id" in names).limit(page_limit)
     after = (_quote.c.id > bindparam("last_id"),) if "last_id" in names else ()
     return (
-        select(*_QUOTE_COLUMNS).where(*conditions, *after).order_by(_quote.c.id).limit(page_limit)
+        select(*_QUOTE_PAGE_COLUMNS)
+        .where(*conditions, *after)
+        .order_by(_quote.c.id)
+        .limit(page_limit)
     )
 
 
@@ -1462,7 +1482,7 @@ def _quotes_by_search_walk(conditions: Sequence[ColumnElement[bool]], *, cursor:
     document = m.metadata.tables["search_document"]
     fts = table("search_fts", column("rowid", Integer))
     statement = (
-        select(*_QUOTE_COLUMNS)
+        select(*_QUOTE_PAGE_COLUMNS)
         .select_from(fts)
         .join(document, document.c.id == fts.c.rowid)
         .join(_quote, _quote.c.id == document.c.target_id)
@@ -1522,49 +1542,53 @@ def quote_facets(
     return facets
 
 
-def _quotes_public(session: Session, quotes: Sequence[Any]) -> list[s.QuotePublic]:
-    """Rows of ``_QUOTE_COLUMNS`` as public quotes, with speaker names, events and evidence."""
+def quotes_public(connection: Connection, quotes: Sequence[Any]) -> list[s.QuotePublic]:
+    """Rows of QUOTE_COLUMNS as public quotes, with speaker names, events and evidence (what
+    their cards hold)."""
     ids = [q.id for q in quotes]
     if not ids:
         return []
-    connection = session.connection()
     actor_ids = ({q.speaker_id for q in quotes} | {q.reported_via_id for q in quotes}) - {None}
     names = dict(connection.execute(_ACTOR_NAMES, {"ids": list(actor_ids)}).all())
     events: dict[str, list[str]] = defaultdict(list)
     for quote_id, event_id in connection.execute(_EVENTS_OF_QUOTES, {"ids": ids}):
         events[quote_id].append(event_id)
-    evidence = _evidence(session, "quote", ids)
+    evidence = _evidence_of(connection, "quote", ids)
 
-    def ref(actor_id: str | None) -> s.ActorRef | None:
-        return s.ActorRef(id=actor_id, name=names[actor_id]) if actor_id in names else None
+    def ref(actor_id: str | None) -> dict[str, Any] | None:
+        return {"id": actor_id, "name": names[actor_id]} if actor_id in names else None
 
-    return [
-        s.QuotePublic(
-            id=q.id,
-            text=q.text,
-            kind=q.kind,
-            speaker=ref(q.speaker_id),
-            speaker_text=q.speaker_text,
-            reported_via=ref(q.reported_via_id),
-            said=_date_value(q.said_start, q.said_end, q.said_precision, q.said_text, q.said_basis),
-            article=q.article_id,
-            events=events.get(q.id, []),
-            evidence=evidence.get(q.id, []),
-        )
-        for q in quotes
-    ]
+    # One validation of the whole batch (in pydantic's core) instead of one per nested object.
+    return _QUOTE_LIST.validate_python(
+        [
+            {
+                "id": q.id,
+                "text": q.text,
+                "kind": q.kind,
+                "speaker": ref(q.speaker_id),
+                "speaker_text": q.speaker_text,
+                "reported_via": ref(q.reported_via_id),
+                "said": _date_value(
+                    q.said_start, q.said_end, q.said_precision, q.said_text, q.said_basis
+                ),
+                "article": q.article_id,
+                "events": events.get(q.id, []),
+                "evidence": evidence.get(q.id, []),
+            }
+            for q in quotes
+        ]
+    )
 
 
 def quotes_of_event(session: Session, event_id: str) -> list[s.QuotePublic]:
-    """Every quote attached to an event, in id order (an event has few)."""
-    rows = session.connection().execute(_QUOTES_OF_EVENT, {"event_id": event_id}).all()
-    return _quotes_public(session, rows)
+    """Every quote attached to an event, in id order (an event has few), read from their cards."""
+    cards = session.connection().execute(_QUOTE_CARDS_OF_EVENT, {"event_id": event_id}).scalars()
+    return [_QUOTE_CARD.validate_json(card) for card in cards]
 
 
-def get_quote(session: Session, quote_id: str) -> s.QuotePublic | None:
-    """One quote."""
-    row = session.connection().execute(_QUOTE_BY_ID, {"id": quote_id}).first()
-    return _quotes_public(session, [row])[0] if row is not None else None
+def quote_card(session: Session, quote_id: str) -> str | None:
+    """One quote's card (its public JSON), or None when no quote has this id."""
+    return session.connection().execute(_QUOTE_CARD_BY_ID, {"id": quote_id}).scalar()
 
 
 # --- discrepancies ----------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""`dossier check` finds a sound database sound, and a corrupted span, event card or timeline
-count corrupted."""
+"""`dossier check` finds a sound database sound, and a corrupted span, event card, quote card or
+timeline count corrupted."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -49,6 +50,42 @@ def test_check_reports_an_event_card_that_no_longer_matches_its_rows(database_ur
     assert result.exit_code == 1
     assert f"event {event_id}: its card differs from its rows" in result.output
     assert "1 problem(s) found" in result.output
+
+
+def test_check_reports_a_quote_card_that_differs_from_its_rows(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        quote_id, card = connection.execute(
+            text("SELECT id, card FROM quote WHERE speaker_id IS NOT NULL ORDER BY id LIMIT 1")
+        ).one()
+        speaker = json.loads(card)["speaker"]["name"]
+        connection.execute(
+            text("UPDATE quote SET card = :card WHERE id = :id"),
+            {"id": quote_id, "card": card.replace(speaker, "Someone else")},
+        )
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
+    assert result.exit_code == 1
+    assert f"quote {quote_id}: its card differs from its rows" in result.output
+    assert "1 problem(s) found" in result.output
+
+
+def test_check_reports_the_quote_cards_of_a_renamed_speaker(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE actor SET name = 'Renamed' WHERE id = 'us-embassy-baghdad'")
+        )
+        quotes = connection.execute(
+            text("SELECT id FROM quote WHERE 'us-embassy-baghdad' IN (speaker_id, reported_via_id)")
+        ).scalars()
+        quote_ids = list(quotes)
+    engine.dispose()
+    assert quote_ids
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
+    assert result.exit_code == 1
+    for quote_id in quote_ids:
+        assert f"quote {quote_id}: its card differs from its rows" in result.output
 
 
 def test_check_reports_search_documents_out_of_their_recorded_order(database_url: str) -> None:

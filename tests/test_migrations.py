@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -75,19 +76,25 @@ def test_upgrading_a_database_with_data_keeps_it(new_database: Callable[[], str]
     assert [tuple(row) for row in rows] == [("isis", "ISIS", "armed_group")]
 
 
-def test_the_card_migration_renders_what_the_loader_renders(database_url: str) -> None:
+@pytest.mark.parametrize(("table", "before_cards"), [("event", "0004"), ("quote", "0008")])
+def test_the_card_migration_renders_what_the_loader_renders(
+    database_url: str, table: str, before_cards: str
+) -> None:
+    cards = text(f"SELECT id, card FROM {table}")
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        loaded: dict[str, str] = dict(connection.execute(text("SELECT id, card FROM event")).all())
+        loaded: dict[str, str] = dict(connection.execute(cards).all())
     engine.dispose()
-    command.downgrade(alembic_config(database_url), "0004")
+    command.downgrade(alembic_config(database_url), before_cards)
+    engine = create_engine(database_url)
+    assert "card" not in {c["name"] for c in inspect(engine).get_columns(table)}
+    engine.dispose()
     upgrade_schema(database_url)
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        migrated: dict[str, str] = dict(
-            connection.execute(text("SELECT id, card FROM event")).all()
-        )
+        migrated: dict[str, str] = dict(connection.execute(cards).all())
     engine.dispose()
+    assert migrated, "the seed has cards to render"
     assert migrated == loaded
     assert all(card.startswith('{"id":') for card in migrated.values())
 

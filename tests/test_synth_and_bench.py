@@ -65,6 +65,9 @@ def test_synth_writes_a_deterministic_dataset_the_api_serves(
         for span in event["evidence"]:
             assert article["text"][span["start"] : span["end"]] == span["exact"]
         assert client.get("/v1/search?q=partners&types=quote").json()["data"]
+        quote = client.get("/v1/quotes/quote-0000007").json()
+        assert quote["events"] == ["event-0000007"]
+        assert [span["exact"] for span in quote["evidence"]] == [quote["text"]]
         assert client.get("/v1/timeline?bucket=month").status_code == 200
 
 

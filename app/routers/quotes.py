@@ -43,15 +43,14 @@ def quotes_answer(
             QuotePublic,
             "quotes",
         )
-    items, cursor = queries.list_quotes(session, **filters, limit=query.limit, cursor=query.cursor)
+    cards, cursor = queries.list_quote_cards(
+        session, **filters, limit=query.limit, cursor=query.cursor
+    )
     set_next_link(response, request, cursor)
-    return formats.model_response(
-        QuotePage(
-            data=items,
-            has_more=cursor is not None,
-            next_cursor=cursor,
-            facets=queries.quote_facets(session, facets, **filters) if facets else None,
-        ),
+    return formats.card_page_response(
+        cards,
+        cursor,
+        queries.quote_facets(session, facets, **filters) if facets else None,
         response,
     )
 
@@ -90,11 +89,13 @@ async def get_quote(
     ],
 ) -> Any:
     """One quote; `evidence` has one span per place the article prints it."""
-    quote = queries.get_quote(session, quote_id)
-    if quote is None:
+    card = queries.quote_card(session, quote_id)
+    if card is None:
         raise NotFound("quote", quote_id)
     if formats.wants_linked_data(request):
         return formats.LinkedDataResponse(
-            linked_data.quote_document(quote, formats.base_url(request))
+            linked_data.quote_document(
+                QuotePublic.model_validate_json(card), formats.base_url(request)
+            )
         )
-    return formats.model_response(quote)
+    return formats.card_response(card)

@@ -60,3 +60,10 @@ def test_detail_and_other_lists_cost_a_fixed_handful(client: TestClient) -> None
     )
     assert statements_for(client, "/v1/events/2025-08-18-us-embassy-statement") <= 10
     assert statements_for(client, "/v1/actors/hussein-allawi") <= 6
+
+
+def test_quotes_are_read_from_their_cards(client: TestClient) -> None:
+    assert statements_for(client, "/v1/quotes?limit=50") == 1
+    assert statements_for(client, "/v1/quotes/new-stage-of-cooperation") == 1
+    # The event's card, its evidence, its actors' evidence and its quotes' cards.
+    assert statements_for(client, "/v1/events/2025-08-18-us-embassy-statement") == 4

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select
+
+from app.cards import stale_quote_cards
+from app.models import metadata
+from app.queries import QUOTE_COLUMNS, quotes_public
+from app.schemas import QuotePage, QuotePublic
 
 NOT_THE_END = (
     "This is not the end of the work of the international coalition to defeat ISIS, "
@@ -59,3 +68,101 @@ def test_quote_filters(client: TestClient) -> None:
         "/v1/events/2025-08-18-us-embassy-statement/quotes"
     )
     assert len(ids("/v1/quotes?limit=500")) == 9
+
+
+def rendered_from_the_tables(database_url: str) -> list[QuotePublic]:
+    """Every quote as the rendering code makes it from the tables now, in id order."""
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        quote = metadata.tables["quote"]
+        rows = connection.execute(select(*QUOTE_COLUMNS).order_by(quote.c.id)).all()
+        quotes = quotes_public(connection, rows)
+    engine.dispose()
+    return quotes
+
+
+def test_every_stored_quote_card_is_the_quote_rendered_now(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert stale_quote_cards(connection) == []
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "belongs"),
+    [
+        ("/v1/quotes", {}, lambda q: True),
+        (
+            "/v1/actors/hussein-allawi/quotes",
+            {},
+            lambda q: q.speaker and q.speaker.id == "hussein-allawi",
+        ),
+        (
+            "/v1/quotes",
+            {"article": "kurdistan24-coalition-shift"},
+            lambda q: q.article == "kurdistan24-coalition-shift",
+        ),
+        (
+            "/v1/events/2025-08-18-us-embassy-statement/quotes",
+            {},
+            lambda q: "2025-08-18-us-embassy-statement" in q.events,
+        ),
+    ],
+)
+def test_quote_pages_are_the_quotes_rendered_from_the_tables(
+    client: TestClient,
+    database_url: str,
+    path: str,
+    query: dict[str, str],
+    belongs: Callable[[QuotePublic], bool],
+) -> None:
+    expected = [q for q in rendered_from_the_tables(database_url) if belongs(q)]
+    assert len(expected) >= 2
+    served: list[QuotePublic] = []
+    cursor = None
+    while True:
+        answer = client.get(
+            path, params={**query, "limit": 1, **({"cursor": cursor} if cursor else {})}
+        )
+        assert answer.status_code == 200, answer.text
+        cursor = answer.json()["next_cursor"]
+        page = QuotePage(
+            data=expected[len(served) : len(served) + 1],
+            has_more=cursor is not None,
+            next_cursor=cursor,
+            facets=None,
+        )
+        # Byte for byte the page the models would serialise to: same keys, same order.
+        assert answer.content == page.model_dump_json().encode()
+        served += page.data
+        if cursor is None:
+            break
+    assert served == expected
+
+
+def test_a_faceted_quote_page_keeps_the_page_shape(client: TestClient, database_url: str) -> None:
+    answer = client.get("/v1/quotes", params={"facets": "speaker,article,year"})
+    body = answer.json()
+    assert list(body) == ["data", "has_more", "next_cursor", "facets"]
+    assert body["facets"]["speaker"]
+    page = QuotePage(
+        data=rendered_from_the_tables(database_url),
+        has_more=False,
+        next_cursor=None,
+        facets=body["facets"],
+    )
+    assert answer.content == page.model_dump_json().encode()
+
+
+def test_one_quote_and_an_events_quotes_are_the_quotes_rendered_from_the_tables(
+    client: TestClient, database_url: str
+) -> None:
+    quotes = rendered_from_the_tables(database_url)
+    for quote in quotes:
+        answer = client.get(f"/v1/quotes/{quote.id}")
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.content == quote.model_dump_json().encode()
+    event_id = "2025-08-18-us-embassy-statement"
+    event = client.get(f"/v1/events/{event_id}").json()
+    assert event["quotes"] == [q.model_dump(mode="json") for q in quotes if event_id in q.events]
+    assert event["quotes"]
