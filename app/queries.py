@@ -572,8 +572,7 @@ def _dataset_info(session: Session) -> dict[str, str]:
     version = None
     if connection.info.get(READ_ONLY_SQLITE):
         # On the driver's connection: SQLAlchemy's execution costs ten times the pragma.
-        driver = connection.connection.driver_connection
-        assert driver is not None
+        driver = cast(Any, connection.connection.driver_connection)
         version = driver.execute("PRAGMA data_version").fetchone()[0]
         kept = connection.info.get("dossier_dataset_info")
         if kept is not None and kept[0] == version:
