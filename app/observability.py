@@ -28,7 +28,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from starlette.requests import Request
@@ -68,7 +68,7 @@ def configure_logging(level: str) -> None:
     """Send Dossier's logs to stderr as JSON lines, each with the current request id."""
     handler = logging.StreamHandler()
     handler.setFormatter(
-        JsonFormatter(
+        OrjsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
