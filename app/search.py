@@ -145,16 +145,24 @@ def ids_matching(dialect_name: str, resource_type: str) -> Any:
     """``matching_ids`` with the query as the bound parameter ``q_match`` (a
     ``match_expression``), for statements built once and run with many queries."""
     if dialect_name == "postgresql":
-        tsquery = func.to_tsquery("simple", bindparam("q_match", type_=String))
+        tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("q_match", type_=String))
         matched = literal_column("search_document.body_tsv").op("@@", return_type=Boolean)(tsquery)
-        type_column: Any = col(SearchDocument.type)
-    else:
-        matched = col(SearchDocument.id).in_(
-            text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q_match").columns(
-                rowid=Integer
-            )
+        # psycopg prepares a statement run often, and PostgreSQL then plans it once for any
+        # value: without the query's words it may walk every document of the type in id order,
+        # testing the match on each (100 ms at 100,000 quotes, against 4 ms from the index).
+        # Materialised, the match always comes from the full-text index first; the type is
+        # written out so that the planner knows it, not a parameter.
+        documents = (
+            select(col(SearchDocument.target_id))
+            .where(col(SearchDocument.type) == literal_column(f"'{resource_type}'"), matched)
+            .cte(f"matched_{resource_type}")
+            .prefix_with("MATERIALIZED")
         )
-        type_column = literal_column("+search_document.type")
+        return select(documents.c.target_id)
+    matched = col(SearchDocument.id).in_(
+        text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q_match").columns(rowid=Integer)
+    )
+    type_column: Any = literal_column("+search_document.type")
     return select(col(SearchDocument.target_id)).where(type_column == resource_type).where(matched)
 
 

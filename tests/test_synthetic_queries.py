@@ -9,7 +9,8 @@ queries agree with its windowed query and with brute force, and its answers read
 per-day counts agree with brute force and with the answers counted from the events. Quote search
 walked in full-text row order returns the pages the general query returns. Search walked tier by tier returns the general
 query's pages, and both rank as the rules, applied by brute force, do, after any cursor. A
-place filter lists the events of the place and of every place inside it.
+place filter lists the events of the place and of every place inside it. Full-text filters start
+from the full-text index even in a plan made without the values.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pytest
 from _pytest.monkeypatch import MonkeyPatch
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
@@ -568,4 +570,63 @@ def test_a_written_dataset_leaves_the_planner_the_statistics_it_plans_with(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
             ).scalar()
             assert stats == 0
+    engine.dispose()
+
+
+def _plan(connection: Connection, statement: Any, values: dict[str, Any]) -> str:
+    """The plan the engine runs ``statement`` with; on PostgreSQL, the generic plan: the one a
+    statement that psycopg prepared gets after a few runs, made without the values."""
+    if connection.dialect.name == "sqlite":
+        compiled = statement.compile(dialect=connection.dialect)
+        bound = {**compiled.params, **values}
+        parameters = tuple(bound[name] for name in compiled.positiontup or ())
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", parameters)
+        return "\n".join(str(row[-1]) for row in rows)
+    compiled = statement.compile(dialect=PGDialect_psycopg(paramstyle="numeric_dollar"))
+    connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+    # The synthetic tables are small enough to be read whole; a planner that could not use
+    # the full-text index would do the same, so reading whole tables is ruled out.
+    connection.exec_driver_sql("SET enable_seqscan = off")
+    connection.exec_driver_sql(f"PREPARE probe AS {compiled}")
+    bound = {**compiled.params, **values}
+    arguments = ", ".join(f"'{bound[name]}'" for name in compiled.positiontup or ())
+    rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE probe({arguments})")
+    plan = "\n".join(str(row[0]) for row in rows)
+    connection.exec_driver_sql("DEALLOCATE probe")
+    return plan
+
+
+def test_full_text_filters_start_from_the_full_text_index_whatever_the_values(
+    synth_url: str,
+) -> None:
+    """A page of quotes or events filtered by ``q`` reads the full-text index first, even in a
+    plan made without the values (PostgreSQL's generic plan of a prepared statement), instead
+    of walking every document in id order and testing the match on each."""
+    engine = build_engine(Settings(database_url=synth_url))
+    dialect = engine.dialect
+    q_match = search.match_expression(dialect, VOCABULARY[300])
+    statements = [
+        (
+            queries._quote_page_statement(
+                frozenset({"q_match", "said_from", "page_limit"}), dialect.name, walked=False
+            ),
+            {"q_match": q_match, "said_from": date(2017, 1, 1), "page_limit": 51},
+        ),
+        (
+            queries._event_page_statement(
+                frozenset({"q_match", "page_limit"}),
+                dialect.name,
+                descending=False,
+                cursor_kind=None,
+                span_classes=(),
+            ),
+            {"q_match": q_match, "page_limit": 51},
+        ),
+    ]
+    index = "ix_search_document_body_tsv" if dialect.name == "postgresql" else "VIRTUAL TABLE"
+    with engine.connect() as connection:
+        for statement, values in statements:
+            plan = _plan(connection, statement, values)
+            assert index in plan, plan
+            assert "ix_search_document_target" not in plan, plan
     engine.dispose()
