@@ -25,7 +25,6 @@ import pytest
 from _pytest.monkeypatch import MonkeyPatch
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
@@ -582,7 +581,9 @@ def _plan(connection: Connection, statement: Any, values: dict[str, Any]) -> str
         parameters = tuple(bound[name] for name in compiled.positiontup or ())
         rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", parameters)
         return "\n".join(str(row[-1]) for row in rows)
-    compiled = statement.compile(dialect=PGDialect_psycopg(paramstyle="numeric_dollar"))
+    # The same dialect, writing $1, $2... as PREPARE wants.
+    dialect_class: Any = type(connection.dialect)
+    compiled = statement.compile(dialect=dialect_class(paramstyle="numeric_dollar"))
     connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
     # The synthetic tables are small enough to be read whole; a planner that could not use
     # the full-text index would do the same, so reading whole tables is ruled out.
