@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from app import models
-from app.db import refresh_planner_statistics
+from app.db import ready_for_reads
 from app.search import fold_all, folded_names, rank_order_key, record_document_order
 
 ActorKind = Literal[
@@ -1051,7 +1051,7 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
     write_quote_cards(session.connection())
     write_timeline_counts(session.connection())
     record_document_order(session.connection())
-    refresh_planner_statistics(session.connection())
+    ready_for_reads(session.connection())
 
 
 def seed_database(engine: Engine, seed_dir: Path) -> SeedPlan:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
 from app.cards import write_event_cards, write_quote_cards
-from app.db import refresh_planner_statistics
+from app.db import ready_for_reads
 from app.models import DatasetInfo, metadata
 from app.search import record_document_order
 from app.timeline_counts import DERIVED_TABLES, write_timeline_counts
@@ -159,7 +159,7 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
         write_quote_cards(connection)
         count += write_timeline_counts(connection)
         record_document_order(connection)
-        refresh_planner_statistics(connection)
+        ready_for_reads(connection)
     return count
 
 

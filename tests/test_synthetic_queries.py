@@ -551,11 +551,11 @@ def test_place_filters_list_the_events_of_the_place_and_every_place_inside_it(
             assert _all_pages(client, {"location": place, "limit": 7}) == expected, place
 
 
-def test_a_written_dataset_leaves_the_planner_the_statistics_it_plans_with(
+def test_a_written_dataset_is_left_ready_for_the_planner_and_full_text_search(
     synth_url: str,
 ) -> None:
-    """PostgreSQL gets fresh table statistics after a bulk write; SQLite none, as its
-    statements are written for its planner without them."""
+    """PostgreSQL gets fresh table statistics and a merged full-text index after a bulk write;
+    SQLite no statistics, as its statements are written for its planner without them."""
     engine = build_engine(Settings(database_url=synth_url))
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
@@ -564,6 +564,12 @@ def test_a_written_dataset_leaves_the_planner_the_statistics_it_plans_with(
                 " AND relname IN ('event', 'event_location', 'location', 'search_document')"
             ).scalar()
             assert analyzed == 4
+            # New rows wait in the full-text index's pending list, read whole by every search,
+            # until merged; a merge now finds nothing left to merge.
+            pending = connection.exec_driver_sql(
+                "SELECT gin_clean_pending_list('ix_search_document_body_tsv')"
+            ).scalar()
+            assert pending == 0
         else:
             stats = connection.exec_driver_sql(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
