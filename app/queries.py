@@ -1370,7 +1370,7 @@ def _quote_filter_conditions(
 ) -> tuple[ColumnElement[bool], ...]:
     """The WHERE conditions of a quote filter whose values are named ``names``, with bound
     parameters; built once per shape. ``walked``: the full-text match is the statement's own
-    driving table (``_quotes_by_search_walk``), not a condition."""
+    driving table (``_quotes_by_search_walk``, ``_quotes_by_sorted_matches``), not a condition."""
     quote = _quote.c
     conditions: list[ColumnElement[bool]] = []
     if "q_match" in names and not walked:
@@ -1438,10 +1438,9 @@ def list_quote_cards(
     if cursor is not None:
         (last_id,) = decode_cursor(cursor, "quotes", 1)
         values["last_id"] = str(last_id)
-    walked = q is not None and _walk_search_in_row_order(session)
-    statement = _quote_page_statement(
-        frozenset(values), session.get_bind().dialect.name, walked=walked
-    )
+    dialect_name = session.get_bind().dialect.name
+    walked = q is not None and _quote_search_in_page_order(session)
+    statement = _quote_page_statement(frozenset(values), dialect_name, walked=walked)
     rows = session.connection().execute(statement, values).all()
     page, next_cursor = _page(rows, limit, "quotes", lambda r: [r.id])
     return [row.card for row in page], next_cursor
@@ -1452,6 +1451,8 @@ def _quote_page_statement(names: frozenset[str], dialect_name: str, *, walked: b
     """One page of quote cards for a request shape (see ``list_quote_cards``)."""
     conditions = _quote_filter_conditions(names, dialect_name, walked=walked)
     page_limit = bindparam("page_limit", type_=Integer)
+    if walked and dialect_name == "postgresql":
+        return _quotes_by_sorted_matches(conditions, cursor="last_id" in names).limit(page_limit)
     if walked:
         return _quotes_by_search_walk(conditions, cursor="last_id" in names).limit(page_limit)
     after = (_quote.c.id > bindparam("last_id"),) if "last_id" in names else ()
@@ -1463,11 +1464,35 @@ def _quote_page_statement(names: frozenset[str], dialect_name: str, *, walked: b
     )
 
 
-def _walk_search_in_row_order(session: Session) -> bool:
-    """SQLite, with search documents written in id order within each type (recorded at load)."""
-    return session.get_bind().dialect.name == "sqlite" and search.IN_ID_ORDER_KEY in _dataset_info(
-        session
+def _quotes_by_sorted_matches(conditions: Sequence[ColumnElement[bool]], *, cursor: bool) -> Any:
+    """PostgreSQL: quotes matching the full-text query ``q_match`` in id order; ``cursor``:
+    after the quote ``last_id``.
+
+    The matches' ids are sorted on their own (a few hundred strings) before any quote is read,
+    so the quotes are then read in page order and only until the page is full, instead of
+    every matching quote being read, filtered and sorted (5.5 -> 2.5 ms at 100,000 quotes).
+    ``OFFSET 0`` keeps the sorted ids a subquery of their own.
+    """
+    matches = search.ids_matching("postgresql", "quote")
+    target_id = matches.selected_columns.target_id
+    if cursor:
+        matches = matches.where(target_id > bindparam("last_id"))
+    in_order = matches.order_by(target_id).offset(literal_column("0")).subquery("matched_in_order")
+    return (
+        select(*_QUOTE_PAGE_COLUMNS)
+        .select_from(in_order.join(_quote, _quote.c.id == in_order.c.target_id))
+        .where(*conditions)
+        .order_by(in_order.c.target_id)
     )
+
+
+def _quote_search_in_page_order(session: Session) -> bool:
+    """Whether a quote search reads quotes in page order, stopping when the page is full:
+    always on PostgreSQL (``_quotes_by_sorted_matches``); on SQLite when the search documents
+    were written in id order within each type, recorded at load (``_quotes_by_search_walk``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return True
+    return search.IN_ID_ORDER_KEY in _dataset_info(session)
 
 
 def _quotes_by_search_walk(conditions: Sequence[ColumnElement[bool]], *, cursor: bool) -> Any:

@@ -7,7 +7,8 @@ cursor by cursor, with a brute-force overlap test over every event of a syntheti
 mixes single days, runs of days, months, years and undated events. The timeline's per-bucket
 queries agree with its windowed query and with brute force, and its answers read from the stored
 per-day counts agree with brute force and with the answers counted from the events. Quote search
-walked in full-text row order returns the pages the general query returns. Search walked tier by tier returns the general
+read in page order (SQLite's walk in full-text row order, PostgreSQL's sorted matches) returns
+the pages the general query returns. Search walked tier by tier returns the general
 query's pages, and both rank as the rules, applied by brute force, do, after any cursor. A
 place filter lists the events of the place and of every place inside it. Full-text filters start
 from the full-text index even in a plan made without the values.
@@ -312,16 +313,17 @@ def test_timeline_from_the_stored_counts_matches_brute_force_and_the_event_query
     assert any(answer["undated"] > 0 for answer in answers), "some cases count undated events"
 
 
-def test_quote_search_walked_in_row_order_returns_the_general_querys_pages(
+def test_quote_search_read_in_page_order_returns_the_general_querys_pages(
     synth_url: str, monkeypatch: MonkeyPatch
 ) -> None:
+    """SQLite's walk of the full-text index in row order and PostgreSQL's sorted matches return
+    the pages of the general query (every match read, filtered, then sorted)."""
     settings = Settings(database_url=synth_url, response_cache_size=0)
     engine = build_engine(settings)
     with Session(engine) as session:
-        walks = queries._walk_search_in_row_order(session)
+        in_page_order = queries._quote_search_in_page_order(session)
     engine.dispose()
-    if engine.dialect.name == "sqlite":
-        assert walks, "synth writes search documents in id order, and says so"
+    assert in_page_order, "synth writes search documents in id order, and says so"
     rng = random.Random(3)
     cases: list[dict[str, str | int]] = []
     for word in [VOCABULARY[0], VOCABULARY[1], VOCABULARY[20], VOCABULARY[300], "zzzz"]:
@@ -333,7 +335,7 @@ def test_quote_search_walked_in_row_order_returns_the_general_querys_pages(
     cases.append({"q": f'"{VOCABULARY[20]}"', "limit": 20, "speaker": "actor-0000003"})
     with TestClient(create_app(settings)) as client:
         walked = [_all_pages(client, params, "/v1/quotes") for params in cases]
-        monkeypatch.setattr(queries, "_walk_search_in_row_order", lambda session: False)
+        monkeypatch.setattr(queries, "_quote_search_in_page_order", lambda session: False)
         general = [_all_pages(client, params, "/v1/quotes") for params in cases]
     assert walked == general
     assert sum(map(len, walked)) > 100, "common words match many quotes"
@@ -637,3 +639,29 @@ def test_full_text_filters_start_from_the_full_text_index_whatever_the_values(
             assert index in plan, plan
             assert "ix_search_document_target" not in plan, plan
     engine.dispose()
+
+
+def test_a_quote_search_page_sorts_no_quotes_whatever_the_values(synth_url: str) -> None:
+    """A quote search reads quotes in page order and stops when the page is full: SQLite walks
+    the full-text index in row order, PostgreSQL sorts the matching ids (not the quotes) and
+    reads quotes in that order, even in a plan made without the values."""
+    engine = build_engine(Settings(database_url=synth_url))
+    dialect = engine.dialect
+    values = {
+        "q_match": search.match_expression(dialect, VOCABULARY[20]),
+        "said_from": date(2010, 1, 1),
+        "last_id": "quote-0000010",
+        "page_limit": 8,
+    }
+    statement = queries._quote_page_statement(frozenset(values), dialect.name, walked=True)
+    with engine.connect() as connection:
+        plan = _plan(connection, statement, values)
+    engine.dispose()
+    if dialect.name == "postgresql":
+        sorts = [line for line in plan.splitlines() if "Sort Key" in line]
+        assert sorts, plan
+        assert all("matched_quote.target_id" in line for line in sorts), plan
+        assert "Nested Loop" in plan, plan
+    else:
+        assert "VIRTUAL TABLE" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
