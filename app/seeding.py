@@ -1051,7 +1051,6 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
     write_quote_cards(session.connection())
     write_timeline_counts(session.connection())
     record_document_order(session.connection())
-    ready_for_reads(session.connection())
 
 
 def seed_database(engine: Engine, seed_dir: Path) -> SeedPlan:
@@ -1059,6 +1058,7 @@ def seed_database(engine: Engine, seed_dir: Path) -> SeedPlan:
     plan = build_seed_plan(seed_dir)
     with Session(engine) as session, session.begin():
         write_seed_plan(session, plan)
+    ready_for_reads(engine)
     return plan
 
 

@@ -289,7 +289,7 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
         write_quote_cards(connection)
         write_timeline_counts(connection)
         record_document_order(connection)
-        ready_for_reads(connection)
+    ready_for_reads(engine)
     return SynthSummary(events, actor_count, location_count, events, article_count, version)
 
 

@@ -159,7 +159,7 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
         write_quote_cards(connection)
         count += write_timeline_counts(connection)
         record_document_order(connection)
-        ready_for_reads(connection)
+    ready_for_reads(engine)
     return count
 
 

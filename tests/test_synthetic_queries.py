@@ -556,8 +556,9 @@ def test_place_filters_list_the_events_of_the_place_and_every_place_inside_it(
 def test_a_written_dataset_is_left_ready_for_the_planner_and_full_text_search(
     synth_url: str,
 ) -> None:
-    """PostgreSQL gets fresh table statistics and a merged full-text index after a bulk write;
-    SQLite no statistics, as its statements are written for its planner without them."""
+    """PostgreSQL gets fresh table statistics, a visibility map and a merged full-text index
+    after a bulk write; SQLite no statistics, as its statements are written for its planner
+    without them."""
     engine = build_engine(Settings(database_url=synth_url))
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
@@ -566,6 +567,13 @@ def test_a_written_dataset_is_left_ready_for_the_planner_and_full_text_search(
                 " AND relname IN ('event', 'event_location', 'location', 'search_document')"
             ).scalar()
             assert analyzed == 4
+            # Every page is marked all-visible, so index-only scans need not read the table.
+            pages = connection.exec_driver_sql(
+                "SELECT relname, relpages, relallvisible FROM pg_class"
+                " WHERE relname IN ('event', 'quote', 'search_document')"
+            ).all()
+            assert len(pages) == 3
+            assert all(total > 0 and visible == total for _, total, visible in pages), pages
             # New rows wait in the full-text index's pending list, read whole by every search,
             # until merged; a merge now finds nothing left to merge.
             pending = connection.exec_driver_sql(
