@@ -1,8 +1,9 @@
 """Snippets: the excerpt is cut where a plain reading of the rule cuts it.
 
 ``search.snippet`` splits a text into words only as far as the excerpt needs and folds plain
-ASCII words the short way; here it is compared with the rule written out naively (fold every
-word, mark every match, cut around the first) over many random texts and queries.
+ASCII words the short way, and finds the matches of a text of plain ASCII words with regular
+expressions; here both ways are compared with the rule written out naively (fold every word,
+mark every match, cut around the first) over many random texts and queries.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import html
 import random
 import re
 
-from app.search import SNIPPET_WORDS, Term, fold, parse_query, snippet
+from app.search import _NOT_PLAIN, SNIPPET_WORDS, Term, fold, parse_query, snippet
 
 
 def _naive_snippet(content: str, terms: list[Term], words: int = SNIPPET_WORDS) -> str:
@@ -63,3 +64,23 @@ def test_snippets_are_the_naive_rules_excerpts() -> None:
         marked += "<mark>" in expected
     assert marked > 1000
     assert snippet("", parse_query("x")) == ""
+
+
+def test_snippets_of_plain_texts_are_the_naive_rules_excerpts() -> None:
+    """Texts of ASCII words (punctuation may be anything) take the regular-expression path."""
+    rng = random.Random(11)
+    vocabulary = ["al", "Asad", "ASAD", "base", "ba", "b", "bab", "x", "<b>", "&", "2003", "AL"]
+    separators = ["", ",", "-", " —", ".", "’s", " “", "\n"]
+    queries = ["al", "asad", '"al asad"', "ba", "b", "air base", '"base"', "x y", "al-ba", "ba b"]
+    plain = marked = 0
+    for _ in range(3000):
+        length = rng.choice([0, 1, rng.randint(2, 40), rng.randint(60, 300)])
+        content = " ".join(rng.choice(vocabulary) + rng.choice(separators) for _ in range(length))
+        terms = parse_query(" ".join(rng.sample(queries, rng.randint(1, 3))))
+        words = rng.choice([SNIPPET_WORDS, 3, 1])
+        expected = _naive_snippet(content, terms, words)
+        assert snippet(content, terms, words) == expected, (content, terms, words)
+        plain += _NOT_PLAIN.search(content) is None
+        marked += "<mark>" in expected
+    assert plain == 3000
+    assert marked > 1000
