@@ -39,6 +39,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import cast as cast_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.visitors import cloned_traverse
@@ -986,7 +987,7 @@ def _event_bucket_counts(
         )
         .where(*dated)
         .group_by(col(m.Event.sort_date))
-    ):
+    ).all():
         for precision, count in zip(precisions, by_precision, strict=True):
             if count:
                 counts[_bucket_key(day, precision, finest)] += count
@@ -1044,6 +1045,9 @@ def _first_events_per_bucket(
     }
     connection = session.connection()
     members: dict[str, list[str]] = {}
+    # PostgreSQL: the buckets' events starting inside the range, read in one statement per
+    # set of precisions after the loop (a round trip each costs more than the read).
+    unread: dict[tuple[str, ...], list[tuple[str, date, date]]] = defaultdict(list)
     for key in keys:
         start, end, _ = period_of(key)
         precisions = tuple(_precisions_in_bucket(key, finest))
@@ -1064,10 +1068,24 @@ def _first_events_per_bucket(
             ids += connection.execute(before, bucket).scalars().all()
         bucket["lower"] = start if date_from is None else max(start, date_from)
         bucket["upper"] = end if date_to is None else min(end, date_to)
+        members[key] = ids
         if len(ids) < limit and bucket["lower"] <= bucket["upper"]:
-            ids += connection.execute(inside, bucket).scalars().all()
-        members[key] = ids[:limit]
-    return members
+            if hidden:
+                ids += connection.execute(inside, bucket).scalars().all()
+            else:
+                unread[precisions].append((key, bucket["lower"], bucket["upper"]))
+    for precisions, buckets in unread.items():
+        bucket_keys, lowers, uppers = zip(*buckets, strict=True)
+        values = {
+            **params,
+            "bucket_keys": list(bucket_keys),
+            "bucket_lowers": list(lowers),
+            "bucket_uppers": list(uppers),
+        }
+        # all(): iterating the result would fetch row by row, 1 µs a row through psycopg.
+        for key, event_id in connection.execute(statements[precisions][0], values).all():
+            members[key].append(event_id)
+    return {key: ids[:limit] for key, ids in members.items()}
 
 
 @cache
@@ -1092,7 +1110,10 @@ def _member_statements(
 ) -> tuple[Any, Any]:
     """The statements of a bucket's first events starting inside the range, and (None without
     span classes) of those that started before it and still run; values are bound per bucket.
-    ``hidden`` keeps SQLite's planner on the span-class index (see ``_kinds_in``)."""
+    ``hidden`` (SQLite) keeps SQLite's planner on the span-class index (see ``_kinds_in``);
+    otherwise (PostgreSQL) the first statement reads the events inside the range of every
+    bucket at once: ``bucket_keys``, ``bucket_lowers`` and ``bucket_uppers`` list the buckets,
+    and each row is (bucket key, event id)."""
 
     def kinds(hide: bool) -> list[ColumnElement[bool]]:
         return _kinds_in(
@@ -1110,7 +1131,7 @@ def _member_statements(
         common.append(_event.c.date_precision == precisions[0])
     elif len(others) == 1:
         common.append(_event.c.date_precision != others[0])
-    inside = (
+    inside: Any = (
         select(_event.c.id)
         .where(
             *common,
@@ -1121,6 +1142,8 @@ def _member_statements(
         .order_by(*order)
         .limit(bindparam("limit"))
     )
+    if not hidden:
+        inside = _inside_every_bucket(common, kinds(False))
     parts = [
         select(*order)
         .where(
@@ -1146,6 +1169,42 @@ def _member_statements(
     return inside, before
 
 
+def _inside_every_bucket(
+    common: Sequence[ColumnElement[bool]], kinds: Sequence[ColumnElement[bool]]
+) -> Any:
+    """PostgreSQL: each bucket's first ``limit`` events starting inside its bounds, for every
+    bucket listed in the arrays ``bucket_keys``, ``bucket_lowers`` and ``bucket_uppers``, as
+    (bucket key, event id) rows in date then id order within a bucket."""
+    buckets = (
+        func.unnest(
+            bindparam("bucket_keys", type_=ARRAY(String)),
+            bindparam("bucket_lowers", type_=ARRAY(Date)),
+            bindparam("bucket_uppers", type_=ARRAY(Date)),
+        )
+        .table_valued(
+            column("bucket_key", String), column("bucket_lower", Date), column("bucket_upper", Date)
+        )
+        .render_derived(name="bucket")
+    )
+    member = (
+        select(_event.c.id, _event.c.sort_date)
+        .where(
+            *common,
+            *kinds,
+            _event.c.sort_date >= buckets.c.bucket_lower,
+            _event.c.sort_date <= buckets.c.bucket_upper,
+        )
+        .order_by(_event.c.sort_date, _event.c.id)
+        .limit(bindparam("limit"))
+        .lateral("member")
+    )
+    return (
+        select(buckets.c.bucket_key, member.c.id)
+        .select_from(buckets.join(member, true()))
+        .order_by(buckets.c.bucket_key, member.c.sort_date, member.c.id)
+    )
+
+
 def _first_events_of_buckets(
     session: Session, dated: list[ColumnElement[bool]], finest: int, limit: int
 ) -> dict[str, list[str]]:
@@ -1166,7 +1225,7 @@ def _first_events_of_buckets(
         select(ranked.c.key, ranked.c.id)
         .where(ranked.c.rank <= limit)
         .order_by(ranked.c.key, ranked.c.rank)
-    ):
+    ).all():
         members[bucket_key].append(event_id)
     return members
 
@@ -1575,7 +1634,7 @@ def quotes_public(connection: Connection, quotes: Sequence[Any]) -> list[s.Quote
     actor_ids = ({q.speaker_id for q in quotes} | {q.reported_via_id for q in quotes}) - {None}
     names = dict(connection.execute(_ACTOR_NAMES, {"ids": list(actor_ids)}).all())
     events: dict[str, list[str]] = defaultdict(list)
-    for quote_id, event_id in connection.execute(_EVENTS_OF_QUOTES, {"ids": ids}):
+    for quote_id, event_id in connection.execute(_EVENTS_OF_QUOTES, {"ids": ids}).all():
         events[quote_id].append(event_id)
     evidence = _evidence_of(connection, "quote", ids)
 
