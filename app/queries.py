@@ -660,14 +660,21 @@ def list_event_cards(
         values["within_from"] = date_from
     if date_to is not None:
         values["within_to"] = date_to
+    dialect_name = session.get_bind().dialect.name
     if date_from is not None:
         values["range_start"] = date_from
-        for span_class, window_start in _span_windows(_span_classes(session), date_from).items():
-            span_classes += (span_class,)
-            values[f"window_start_{span_class}"] = window_start
+        windows = _span_windows(_span_classes(session), date_from)
+        if dialect_name == "postgresql" and windows:
+            # One lateral part for every span class (see _spanning_every_class).
+            values["span_classes"] = list(windows)
+            values["window_starts"] = list(windows.values())
+        elif windows:
+            for span_class, window_start in windows.items():
+                span_classes += (span_class,)
+                values[f"window_start_{span_class}"] = window_start
     statement = _event_page_statement(
         frozenset(values),
-        session.get_bind().dialect.name,
+        dialect_name,
         descending=sort == "-date",
         cursor_kind=cursor_kind,
         span_classes=span_classes,
@@ -725,27 +732,63 @@ def _event_page_statement(
         filter_names & _KIND_NAMES, dialect_name, hide_kinds=True
     )
     parts += [(*hidden_kinds, *_span_part(c)) for c in span_classes]
-    if len(parts) == 1:
+    spanning = "span_classes" in names
+    if len(parts) == 1 and not spanning:
         return (
             select(*page_columns).where(*conditions, *parts[0]).order_by(*order).limit(page_limit)
         )
     keys = (event.id, event.sort_missing, event.sort_date)
-    pages = union_all(
-        *(
-            select(
-                select(*keys)
-                .where(*conditions, *part)
-                .order_by(*order)
-                .limit(page_limit)
-                .subquery()
-            )
-            for part in parts
+    part_pages: list[Any] = [
+        select(
+            select(*keys).where(*conditions, *part).order_by(*order).limit(page_limit).subquery()
         )
-    ).subquery()
+        for part in parts
+    ]
+    if spanning:
+        part_pages.append(_spanning_every_class([*conditions, *hidden_kinds], order, page_limit))
+    pages = union_all(*part_pages).subquery()
     # The parts' pages are merged on their sort keys, read from covering indexes, before any
     # card is read: only the final page's cards are fetched, not every part's.
     page_ids = select(pages.c.id).order_by(*_date_order(pages.c, descending)).limit(page_limit)
     return select(*page_columns).where(event.id.in_(page_ids)).order_by(*order)
+
+
+def _spanning_every_class(
+    conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], page_limit: Any
+) -> Any:
+    """PostgreSQL: the span-class parts of a date range as one statement, each class's first
+    page of events that started before the range and reach into it, for every class listed in
+    the arrays ``span_classes`` and ``window_starts``.
+
+    One subquery joined laterally to the list of classes, instead of one subquery per class:
+    the statement stays short enough for psycopg to cache its parsing (under 4 KB).
+    """
+    windows = (
+        func.unnest(
+            bindparam("span_classes", type_=ARRAY(Integer)),
+            bindparam("window_starts", type_=ARRAY(Date)),
+        )
+        .table_valued(column("span_class", Integer), column("window_start", Date))
+        .render_derived(name="span")
+    )
+    range_start = bindparam("range_start", type_=Date)
+    page = (
+        select(_event.c.id, _event.c.sort_missing, _event.c.sort_date)
+        .where(
+            *conditions,
+            _event.c.span_class == windows.c.span_class,
+            _event.c.sort_missing == false(),
+            _event.c.sort_date >= windows.c.window_start,
+            _event.c.sort_date < range_start,
+            _event.c.date_end >= range_start,
+        )
+        .order_by(*order)
+        .limit(page_limit)
+        .lateral("spanning")
+    )
+    return select(page.c.id, page.c.sort_missing, page.c.sort_date).select_from(
+        windows.join(page, true())
+    )
 
 
 def _date_order(columns: Any, descending: bool) -> list[Any]:

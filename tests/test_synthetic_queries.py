@@ -673,3 +673,23 @@ def test_a_quote_search_page_sorts_no_quotes_whatever_the_values(synth_url: str)
     else:
         assert "VIRTUAL TABLE" in plan, plan
         assert "TEMP B-TREE" not in plan, plan
+
+
+def test_postgresql_date_range_pages_stay_short_enough_for_psycopg_to_cache() -> None:
+    """psycopg parses a statement again on every run once it is longer than 4 KB; a date
+    range's span classes are one lateral part on PostgreSQL, so its page statement stays short
+    however many classes the data has."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+    from sqlalchemy.dialects import postgresql
+
+    names = frozenset(
+        {"types", "within_from", "within_to", "range_start", "span_classes", "window_starts"}
+        | {"page_limit", "last_date", "last_id"}
+    )
+    statement = queries._event_page_statement(
+        names, "postgresql", descending=True, cursor_kind="dated", span_classes=()
+    )
+    dialect: Any = postgresql.psycopg.dialect
+    sql = str(statement.compile(dialect=dialect()))
+    assert "unnest" in sql
+    assert len(sql.encode()) < MAX_CACHED_STATEMENT_LENGTH
