@@ -753,17 +753,10 @@ def _event_page_statement(
     return select(*page_columns).where(event.id.in_(page_ids)).order_by(*order)
 
 
-def _spanning_every_class(
-    conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], page_limit: Any
-) -> Any:
-    """PostgreSQL: the span-class parts of a date range as one statement, each class's first
-    page of events that started before the range and reach into it, for every class listed in
-    the arrays ``span_classes`` and ``window_starts``.
-
-    One subquery joined laterally to the list of classes, instead of one subquery per class:
-    the statement stays short enough for psycopg to cache its parsing (under 4 KB).
-    """
-    windows = (
+def _span_class_windows() -> Any:
+    """PostgreSQL: the rows (span_class, window_start) of the arrays ``span_classes`` and
+    ``window_starts``, bound per request, as a table named ``span``."""
+    return (
         func.unnest(
             bindparam("span_classes", type_=ARRAY(Integer)),
             bindparam("window_starts", type_=ARRAY(Date)),
@@ -771,6 +764,23 @@ def _spanning_every_class(
         .table_valued(column("span_class", Integer), column("window_start", Date))
         .render_derived(name="span")
     )
+
+
+def _spanning_every_class(
+    conditions: Sequence[ColumnElement[bool]],
+    order: Sequence[Any],
+    page_limit: Any,
+    before: ColumnElement[bool] | None = None,
+) -> Any:
+    """PostgreSQL: the span-class parts of a date range as one statement, each class's first
+    page of events that started before the range (``before``: this bound instead of before
+    ``range_start``) and reach into it, for every class listed in the arrays ``span_classes``
+    and ``window_starts``; rows of (id, sort_missing, sort_date).
+
+    One subquery joined laterally to the list of classes, instead of one subquery per class:
+    the statement stays short enough for psycopg to cache its parsing (under 4 KB).
+    """
+    windows = _span_class_windows()
     range_start = bindparam("range_start", type_=Date)
     page = (
         select(_event.c.id, _event.c.sort_missing, _event.c.sort_date)
@@ -779,7 +789,7 @@ def _spanning_every_class(
             _event.c.span_class == windows.c.span_class,
             _event.c.sort_missing == false(),
             _event.c.sort_date >= windows.c.window_start,
-            _event.c.sort_date < range_start,
+            _event.c.sort_date < range_start if before is None else before,
             _event.c.date_end >= range_start,
         )
         .order_by(*order)
@@ -940,7 +950,12 @@ def _stored_bucket_counts(
         **{f"window_start_{c}": window_start for c, window_start in windows.items()},
     }
     connection = session.connection()
-    statement = _stored_counts_statement(tuple(windows), finest)
+    # PostgreSQL: the classes as arrays joined to the counts (see _stored_counts_statement).
+    as_arrays = connection.dialect.name == "postgresql"
+    if as_arrays:
+        params["span_classes"] = list(windows)
+        params["window_starts"] = list(windows.values())
+    statement = _stored_counts_statement(tuple(windows), finest, as_arrays=as_arrays)
     counts = {key: int(count) for key, count in connection.execute(statement, params)}
     undated = 0
     if filters.period == (None, None):  # a date range leaves undated events out
@@ -949,14 +964,18 @@ def _stored_bucket_counts(
 
 
 @cache
-def _stored_counts_statement(span_classes: tuple[int, ...], finest: int) -> Any:
+def _stored_counts_statement(
+    span_classes: tuple[int, ...], finest: int, *, as_arrays: bool = False
+) -> Any:
     """(bucket key, count) from the counts of the events starting inside the range (one range
     of the per-day counts) and of those that started before it and still run, read per span
     class as in ``_event_page_statement``: an event of class c lasts at most the longest span of
     its class, so its period's row lies in that window before ``date_from``; its end says
     whether it reaches the range. Summed per bucket here: a year has hundreds of days, and with
     many events more periods than days start in a span window. Built once per set of classes
-    and bucket size; the values are bound per request."""
+    and bucket size; the values are bound per request. ``as_arrays`` (PostgreSQL): the classes
+    come as the arrays ``span_classes`` and ``window_starts``, joined to the counts in one part,
+    which keeps the statement short enough for psycopg to cache its parsing."""
     day, period = _day_count.c, _span_count.c
     parts = [
         select(_bucket_key_of(day, finest), day["count"]).where(
@@ -966,7 +985,20 @@ def _stored_counts_statement(span_classes: tuple[int, ...], finest: int) -> Any:
             day.sort_date <= bindparam("upper"),
         )
     ]
-    for span_class in span_classes:
+    if as_arrays and span_classes:
+        windows = _span_class_windows()
+        parts.append(
+            select(_bucket_key_of(period, finest), period["count"])
+            .select_from(windows)
+            .join(_span_count, period.span_class == windows.c.span_class)
+            .where(
+                *_stored_kinds(_span_count),
+                period.sort_date >= windows.c.window_start,
+                period.sort_date < bindparam("range_start"),
+                period.date_end >= bindparam("range_start"),
+            )
+        )
+    for span_class in () if as_arrays else span_classes:
         parts.append(
             select(_bucket_key_of(period, finest), period["count"]).where(
                 *_stored_kinds(_span_count),
@@ -1106,8 +1138,12 @@ def _first_events_per_bucket(
         ids: list[str] = []
         if before is not None and date_from is not None and start < date_from:
             bucket["before_upper"] = min(end, date_from - timedelta(days=1))
-            for span_class, window_start in windows.items():
-                bucket[f"lower_{span_class}"] = max(start, window_start)
+            if hidden:
+                for span_class, window_start in windows.items():
+                    bucket[f"lower_{span_class}"] = max(start, window_start)
+            else:
+                bucket["span_classes"] = list(windows)
+                bucket["window_starts"] = [max(start, w) for w in windows.values()]
             ids += connection.execute(before, bucket).scalars().all()
         bucket["lower"] = start if date_from is None else max(start, date_from)
         bucket["upper"] = end if date_to is None else min(end, date_to)
@@ -1203,7 +1239,16 @@ def _member_statements(
     ]
     if not parts:
         return inside, None
-    candidates = union_all(*(select(part.subquery()) for part in parts)).subquery()
+    if not hidden:
+        spanning = _spanning_every_class(
+            [*common, *kinds(False)],
+            order,
+            bindparam("limit"),
+            before=_event.c.sort_date <= bindparam("before_upper"),
+        )
+        candidates = spanning.subquery()
+    else:
+        candidates = union_all(*(select(part.subquery()) for part in parts)).subquery()
     before = (
         select(candidates.c.id)
         .order_by(candidates.c.sort_date, candidates.c.id)

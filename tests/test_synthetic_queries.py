@@ -675,21 +675,27 @@ def test_a_quote_search_page_sorts_no_quotes_whatever_the_values(synth_url: str)
         assert "TEMP B-TREE" not in plan, plan
 
 
-def test_postgresql_date_range_pages_stay_short_enough_for_psycopg_to_cache() -> None:
+def test_postgresql_date_range_statements_stay_short_enough_for_psycopg_to_cache() -> None:
     """psycopg parses a statement again on every run once it is longer than 4 KB; a date
-    range's span classes are one lateral part on PostgreSQL, so its page statement stays short
-    however many classes the data has."""
+    range's span classes are one lateral part on PostgreSQL (pages, the timeline's events and
+    counts), so the statements stay short however many classes the data has."""
     from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
     from sqlalchemy.dialects import postgresql
 
-    names = frozenset(
+    classes = tuple(range(12))
+    page_names = frozenset(
         {"types", "within_from", "within_to", "range_start", "span_classes", "window_starts"}
         | {"page_limit", "last_date", "last_id"}
     )
-    statement = queries._event_page_statement(
-        names, "postgresql", descending=True, cursor_kind="dated", span_classes=()
-    )
+    statements = [
+        queries._event_page_statement(
+            page_names, "postgresql", descending=True, cursor_kind="dated", span_classes=()
+        ),
+        *queries._cached_member_statements(False, classes, True, True, ("month", "day")),
+        queries._stored_counts_statement(classes, 7, as_arrays=True),
+    ]
     dialect: Any = postgresql.psycopg.dialect
-    sql = str(statement.compile(dialect=dialect()))
-    assert "unnest" in sql
-    assert len(sql.encode()) < MAX_CACHED_STATEMENT_LENGTH
+    for statement in statements:
+        sql = str(statement.compile(dialect=dialect()))
+        assert "unnest" in sql
+        assert len(sql.encode()) < MAX_CACHED_STATEMENT_LENGTH, sql
