@@ -2097,16 +2097,19 @@ def _search_ranked(
     rows = session.execute(
         statement.order_by(tier.desc(), type_rank, col(m.SearchDocument.target_id)).limit(limit + 1)
     ).all()
+    # Plain rows of the columns a hit shows: ORM objects would also load every body.
     documents = {
-        d.id: d
-        for d in session.execute(
-            select(m.SearchDocument).where(col(m.SearchDocument.id).in_([r[0] for r in rows]))
-        ).scalars()
+        document_id: (type_, label, content)
+        for document_id, type_, label, content in session.connection()
+        .execute(_DOCUMENTS_SHOWN, {"ids": [r[0] for r in rows]})
+        .all()
     }
-    return [
-        _Hit(row_tier, rank, target_id, documents[i].type, documents[i].label, documents[i].content)
-        for i, row_tier, rank, target_id in rows
-    ]
+    return [_Hit(row_tier, rank, target_id, *documents[i]) for i, row_tier, rank, target_id in rows]
+
+
+_DOCUMENTS_SHOWN = select(
+    *m.metadata.tables["search_document"].c["id", "type", "label", "content"]
+).where(m.metadata.tables["search_document"].c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _walk_search_in_rank_order(session: Session) -> bool:
