@@ -947,7 +947,6 @@ def _stored_bucket_counts(
         "lower": date_from or date.min,
         "upper": date_to or date.max,
         "range_start": date_from,
-        **{f"window_start_{c}": window_start for c, window_start in windows.items()},
     }
     connection = session.connection()
     # PostgreSQL: the classes as arrays joined to the counts (see _stored_counts_statement).
@@ -955,6 +954,8 @@ def _stored_bucket_counts(
     if as_arrays:
         params["span_classes"] = list(windows)
         params["window_starts"] = list(windows.values())
+    else:
+        params.update({f"window_start_{c}": start for c, start in windows.items()})
     statement = _stored_counts_statement(tuple(windows), finest, as_arrays=as_arrays)
     counts = {key: int(count) for key, count in connection.execute(statement, params)}
     undated = 0
@@ -1210,35 +1211,23 @@ def _member_statements(
         common.append(_event.c.date_precision == precisions[0])
     elif len(others) == 1:
         common.append(_event.c.date_precision != others[0])
-    inside: Any = (
-        select(_event.c.id)
-        .where(
-            *common,
-            *kinds(False),
-            _event.c.sort_date >= bindparam("lower"),
-            _event.c.sort_date <= bindparam("upper"),
-        )
-        .order_by(*order)
-        .limit(bindparam("limit"))
-    )
     if not hidden:
-        inside = _inside_every_bucket(common, kinds(False))
-    parts = [
-        select(*order)
-        .where(
-            *common,
-            *kinds(hidden),
-            _event.c.span_class == span_class,
-            _event.c.sort_date >= bindparam(f"lower_{span_class}"),
-            _event.c.sort_date <= bindparam("before_upper"),
-            _event.c.date_end >= bindparam("range_start"),
+        inside: Any = _inside_every_bucket(common, kinds(False))
+    else:
+        inside = (
+            select(_event.c.id)
+            .where(
+                *common,
+                *kinds(False),
+                _event.c.sort_date >= bindparam("lower"),
+                _event.c.sort_date <= bindparam("upper"),
+            )
+            .order_by(*order)
+            .limit(bindparam("limit"))
         )
-        .order_by(*order)
-        .limit(bindparam("limit"))
-        for span_class in span_classes
-    ]
-    if not parts:
+    if not span_classes:
         return inside, None
+    spanning: Any
     if not hidden:
         spanning = _spanning_every_class(
             [*common, *kinds(False)],
@@ -1246,9 +1235,23 @@ def _member_statements(
             bindparam("limit"),
             before=_event.c.sort_date <= bindparam("before_upper"),
         )
-        candidates = spanning.subquery()
     else:
-        candidates = union_all(*(select(part.subquery()) for part in parts)).subquery()
+        parts = [
+            select(*order)
+            .where(
+                *common,
+                *kinds(hidden),
+                _event.c.span_class == span_class,
+                _event.c.sort_date >= bindparam(f"lower_{span_class}"),
+                _event.c.sort_date <= bindparam("before_upper"),
+                _event.c.date_end >= bindparam("range_start"),
+            )
+            .order_by(*order)
+            .limit(bindparam("limit"))
+            for span_class in span_classes
+        ]
+        spanning = union_all(*(select(part.subquery()) for part in parts))
+    candidates = spanning.subquery()
     before = (
         select(candidates.c.id)
         .order_by(candidates.c.sort_date, candidates.c.id)
