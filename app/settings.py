@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     gzip_minimum_size: int = Field(
         default=500, ge=0, description="Responses smaller than this many bytes are not gzipped."
     )
+    gzip_level: int = Field(
+        default=5,
+        ge=1,
+        le=9,
+        description="gzip compression level (1 fastest, 9 smallest).",
+    )
     log_level: str = Field(default="info", description="Log level of the server (uvicorn names).")
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="How long a SQLite connection waits for a lock (ms)."

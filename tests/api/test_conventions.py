@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from app.main import create_app
+from app.settings import Settings
+
 LISTS = [
     "/v1/articles",
     "/v1/actors",
@@ -93,6 +96,19 @@ def test_large_responses_are_gzipped_small_ones_are_not(client: TestClient) -> N
     assert int(article.headers["content-length"]) < len(article.content)
     health = client.get("/health", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in health.headers
+
+
+def test_gzip_level_is_configurable(settings: Settings) -> None:
+    sizes = {}
+    for level in (1, 9):
+        with TestClient(create_app(settings.model_copy(update={"gzip_level": level}))) as client:
+            article = client.get(
+                "/v1/articles/kurdistan24-coalition-shift", headers={"Accept-Encoding": "gzip"}
+            )
+        assert article.headers["content-encoding"] == "gzip"
+        sizes[level] = int(article.headers["content-length"])
+        assert article.json()["id"] == "kurdistan24-coalition-shift"
+    assert sizes[9] < sizes[1]
 
 
 def test_cors_lets_any_origin_read(client: TestClient) -> None:
