@@ -1,5 +1,5 @@
 """Event and quote cards: each event's and each quote's public JSON, rendered once when a
-dataset is written.
+dataset is written; and event features, each event as the GeoJSON Feature a map page serves.
 
 A page of events or quotes is then one indexed query that returns finished JSON, with no
 per-request reads of actors, places, articles, events or evidence, no object building and no
@@ -14,13 +14,22 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import Column, Table, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from app import models as m
 from app import schemas as s
-from app.queries import EVENT_COLUMNS, QUOTE_COLUMNS, events_public, quotes_public
+from app.formats import event_feature
+from app.queries import (
+    EVENT_COLUMNS,
+    QUOTE_COLUMNS,
+    events_public,
+    evidence_counts,
+    location_points,
+    quotes_public,
+)
 
 BATCH = 500
 
@@ -108,3 +117,62 @@ def write_quote_cards(connection: Connection) -> int:
 def stale_quote_cards(connection: Connection) -> list[str]:
     """Ids of quotes whose stored card differs from one rendered from the tables now."""
     return _stale(connection, _QUOTES)
+
+
+def _rendered_features(connection: Connection) -> Iterator[dict[str, str | None]]:
+    """Events' features rendered from their stored cards, by id, in batches in id order (the
+    cards are written first)."""
+    event = m.metadata.tables["event"]
+    last = ""
+    while True:
+        rows = connection.execute(
+            select(event.c.id, event.c.card)
+            .where(event.c.id > last)
+            .order_by(event.c.id)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        events = [orjson.loads(row.card) for row in rows]
+        points = location_points(
+            connection, [place["id"] for item in events for place in item["locations"]]
+        )
+        counts = evidence_counts(connection, "event", [row.id for row in rows])
+        features = {}
+        for row, item in zip(rows, events, strict=True):
+            feature = event_feature(item, points, counts.get(row.id, 0))
+            features[row.id] = None if feature is None else orjson.dumps(feature).decode()
+        yield features
+        last = rows[-1].id
+
+
+def write_event_features(connection: Connection) -> int:
+    """Render every event's GeoJSON feature from its card (write the cards first). Returns the
+    number of events."""
+    event = m.metadata.tables["event"]
+    statement = (
+        update(event)
+        .where(event.c.id == bindparam("item_id"))
+        .values(feature=bindparam("item_feature"))
+    )
+    count = 0
+    for features in _rendered_features(connection):
+        connection.execute(
+            statement, [{"item_id": i, "item_feature": f} for i, f in features.items()]
+        )
+        count += len(features)
+    return count
+
+
+def stale_event_features(connection: Connection) -> list[str]:
+    """Ids of events whose stored feature differs from one rendered from the tables now."""
+    event = m.metadata.tables["event"]
+    stale = []
+    for features in _rendered_features(connection):
+        stored = dict(
+            connection.execute(
+                select(event.c.id, event.c.feature).where(event.c.id.in_(list(features)))
+            ).all()
+        )
+        stale += [i for i, feature in features.items() if stored.get(i, "") != feature]
+    return stale

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import col
 
 from app import models as m
-from app.cards import stale_event_cards, stale_quote_cards
+from app.cards import stale_event_cards, stale_event_features, stale_quote_cards
 from app.search import (
     IN_ID_ORDER_KEY,
     IN_RANK_ORDER_KEY,
@@ -78,6 +78,11 @@ def check_database(engine: Engine) -> tuple[int, list[str]]:
         card_problems = [
             f"event {event_id}: its card differs from its rows (re-run the load)"
             for event_id in stale_event_cards(connection)
+        ]
+        card_problems += [
+            f"event {event_id}: its GeoJSON feature differs from its card and places (re-run "
+            "the load)"
+            for event_id in stale_event_features(connection)
         ]
         card_problems += [
             f"quote {quote_id}: its card differs from its rows (re-run the load)"

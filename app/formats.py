@@ -170,48 +170,56 @@ def _geometry(points: list[tuple[float, float]]) -> dict[str, Any]:
     return {"type": "MultiPoint", "coordinates": [list(p) for p in points]}
 
 
-def events_feature_collection(
-    events: list[dict[str, Any]],
-    coordinates: dict[str, tuple[float, float]],
-    evidence_counts: dict[str, int],
-    next_cursor: str | None,
-) -> dict[str, Any]:
-    """A page of events (their cards' JSON) as features; events with no located place are left
-    out and counted."""
-    features, omitted = [], 0
-    for event in events:
-        places = [place["id"] for place in event["locations"]]
-        points = [coordinates[place] for place in places if place in coordinates]
-        if not points:
-            omitted += 1
-            continue
-        date = event["date"] or {}
-        features.append(
-            {
-                "type": "Feature",
-                "id": event["id"],
-                "geometry": _geometry(points),
-                "properties": {
-                    "id": event["id"],
-                    "title": event["title"],
-                    "type": event["type"],
-                    "status": event["status"],
-                    "date_start": date.get("start"),
-                    "date_end": date.get("end"),
-                    "date_precision": date.get("precision"),
-                    "date_text": date.get("text"),
-                    "locations": places,
-                    "evidence_count": evidence_counts.get(event["id"], 0),
-                },
-            }
-        )
+def event_feature(
+    event: dict[str, Any], coordinates: dict[str, tuple[float, float]], evidence_count: int
+) -> dict[str, Any] | None:
+    """An event (its card's JSON) as a GeoJSON Feature at its located places; None when none
+    of its places has coordinates. Rendered when a dataset is written (app.cards)."""
+    places = [place["id"] for place in event["locations"]]
+    points = [coordinates[place] for place in places if place in coordinates]
+    if not points:
+        return None
+    date = event["date"] or {}
     return {
-        "type": "FeatureCollection",
-        "features": features,
-        "omitted_without_location": omitted,
-        "has_more": next_cursor is not None,
-        "next_cursor": next_cursor,
+        "type": "Feature",
+        "id": event["id"],
+        "geometry": _geometry(points),
+        "properties": {
+            "id": event["id"],
+            "title": event["title"],
+            "type": event["type"],
+            "status": event["status"],
+            "date_start": date.get("start"),
+            "date_end": date.get("end"),
+            "date_precision": date.get("precision"),
+            "date_text": date.get("text"),
+            "locations": places,
+            "evidence_count": evidence_count,
+        },
     }
+
+
+def feature_page_response(
+    features: list[str | None], next_cursor: str | None, response: Response
+) -> Response:
+    """A page of events as a FeatureCollection, from their stored features (``event_feature``):
+    the features are joined, not parsed and serialised again; events with no located place
+    are left out and counted."""
+    present = [feature for feature in features if feature is not None]
+    body = b"".join(
+        (
+            b'{"type":"FeatureCollection","features":[',
+            ",".join(present).encode(),
+            b'],"omitted_without_location":',
+            str(len(features) - len(present)).encode(),
+            b',"has_more":',
+            b"false" if next_cursor is None else b"true",
+            b',"next_cursor":',
+            orjson.dumps(next_cursor),
+            b"}",
+        )
+    )
+    return Response(body, media_type=GEOJSON_MEDIA_TYPE, headers=dict(response.headers))
 
 
 def locations_feature_collection(

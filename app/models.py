@@ -144,6 +144,9 @@ class Event(SQLModel, table=True):
     # The event's public JSON, rendered from the other tables when a dataset is written
     # (app.cards).
     card: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    # The event as a GeoJSON Feature, rendered from its card and its places' coordinates when a
+    # dataset is written (app.cards); None when none of its places has coordinates.
+    feature: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 def span_classes_summary(spans: Iterable[int]) -> str:

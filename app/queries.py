@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from functools import cache
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, Literal, NamedTuple, TypeVar, cast
 
 from pydantic import TypeAdapter
 from sqlalchemy import (
@@ -636,8 +636,10 @@ def list_event_cards(
     sort: str = "date",
     limit: int = 50,
     cursor: str | None = None,
-) -> tuple[list[str], str | None]:
-    """``list_events`` as the events' cards: their public JSON, ready to serve.
+    column: Literal["card", "feature"] = "card",
+) -> tuple[list[Any], str | None]:
+    """``list_events`` as the events' cards: their public JSON, ready to serve; or, with
+    ``column="feature"``, as their GeoJSON features (None for an event with no located place).
 
     The statement is built once per shape of the request (which filters, sort, cursor, span
     classes) and run with this request's values.
@@ -678,12 +680,13 @@ def list_event_cards(
         descending=sort == "-date",
         cursor_kind=cursor_kind,
         span_classes=span_classes,
+        column=column,
     )
     rows = session.connection().execute(statement, values).all()
     page, next_cursor = _page(
         rows, limit, ordering, lambda e: [e.sort_missing, e.sort_date.isoformat(), e.id]
     )
-    return [row.card for row in page], next_cursor
+    return [row[3] for row in page], next_cursor
 
 
 @cache
@@ -694,8 +697,9 @@ def _event_page_statement(
     descending: bool,
     cursor_kind: str | None,
     span_classes: tuple[int, ...],
+    column: str = "card",
 ) -> Any:
-    """One page of event cards for a request shape (see ``list_event_cards``)."""
+    """One page of event cards (or ``column``) for a request shape (see ``list_event_cards``)."""
     event = _event.c
     filter_names = names & _FILTER_NAMES
     conditions = list(_event_filter_conditions(filter_names - _KIND_NAMES, dialect_name))
@@ -712,7 +716,7 @@ def _event_page_statement(
         )
     order = _date_order(event, descending)
     page_limit = bindparam("page_limit", type_=Integer)
-    page_columns = (event.id, event.sort_missing, event.sort_date, event.card)
+    page_columns = (event.id, event.sort_missing, event.sort_date, event[column])
     if "within_from" not in names and "within_to" not in names:
         return select(*page_columns).where(*conditions, *kinds).order_by(*order).limit(page_limit)
     # The date range as disjoint parts, each an index range scan in sort order; each part
@@ -1883,24 +1887,22 @@ def ping(session: Session) -> bool:
 # --- maps and network ------------------------------------------------------------------------
 
 
-def evidence_counts(session: Session, owner_type: str, keys: Sequence[str]) -> dict[str, int]:
+def evidence_counts(connection: Connection, owner_type: str, keys: Sequence[str]) -> dict[str, int]:
     """Number of evidence spans per owner (one statement)."""
     if not keys:
         return {}
-    rows = session.connection().execute(
-        _EVIDENCE_COUNTS, {"owner_type": owner_type, "keys": list(keys)}
-    )
+    rows = connection.execute(_EVIDENCE_COUNTS, {"owner_type": owner_type, "keys": list(keys)})
     return dict(rows.all())
 
 
 def location_points(
-    session: Session, location_ids: Sequence[str]
+    connection: Connection, location_ids: Sequence[str]
 ) -> dict[str, tuple[float, float]]:
     """GeoJSON positions (longitude, latitude) of the located places among ``location_ids``."""
     if not location_ids:
         return {}
-    rows = session.connection().execute(_LOCATION_POINTS, {"ids": list(set(location_ids))})
-    return {location_id: (longitude, latitude) for location_id, longitude, latitude in rows}
+    rows = connection.execute(_LOCATION_POINTS, {"ids": sorted(set(location_ids))})
+    return {location_id: (longitude, latitude) for location_id, longitude, latitude in rows.all()}
 
 
 _EVIDENCE_COUNTS = (

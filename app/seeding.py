@@ -1034,7 +1034,7 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
     """Replace every seeded row with the plan's rows, render the event and quote cards and
     count the timeline. The caller commits."""
     # The cards module reads through app.queries, which imports this one.
-    from app.cards import write_event_cards, write_quote_cards
+    from app.cards import write_event_cards, write_event_features, write_quote_cards
     from app.timeline_counts import write_timeline_counts
 
     for table in reversed(TABLE_ORDER):
@@ -1048,6 +1048,7 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
         if rows:
             session.execute(insert(table), rows)
     write_event_cards(session.connection())
+    write_event_features(session.connection())
     write_quote_cards(session.connection())
     write_timeline_counts(session.connection())
     record_document_order(session.connection())

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from app import models
-from app.cards import write_event_cards, write_quote_cards
+from app.cards import write_event_cards, write_event_features, write_quote_cards
 from app.db import ready_for_reads
 from app.search import fold, fold_all, folded_names, record_document_order, type_rank
 from app.seeding import CONTEXT_LENGTH, TABLE_ORDER, ActorRoleInEvent, EventType
@@ -286,6 +286,7 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
         )
         writer.write_search_documents()
         write_event_cards(connection)
+        write_event_features(connection)
         write_quote_cards(connection)
         write_timeline_counts(connection)
         record_document_order(connection)

@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, Date, Integer, Table, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
-from app.cards import write_event_cards, write_quote_cards
+from app.cards import write_event_cards, write_event_features, write_quote_cards
 from app.db import ready_for_reads
 from app.models import DatasetInfo, metadata
 from app.search import record_document_order
@@ -156,6 +156,7 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
         # Cards and counts are derived: make them from the imported rows rather than trust the
         # file's.
         write_event_cards(connection)
+        write_event_features(connection)
         write_quote_cards(connection)
         count += write_timeline_counts(connection)
         record_document_order(connection)

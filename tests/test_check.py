@@ -1,5 +1,5 @@
-"""`dossier check` finds a sound database sound, and a corrupted span, event card, quote card or
-timeline count corrupted."""
+"""`dossier check` finds a sound database sound, and a corrupted span, event card, event feature,
+quote card or timeline count corrupted."""
 
 from __future__ import annotations
 
@@ -50,6 +50,24 @@ def test_check_reports_an_event_card_that_no_longer_matches_its_rows(database_ur
     assert result.exit_code == 1
     assert f"event {event_id}: its card differs from its rows" in result.output
     assert "1 problem(s) found" in result.output
+
+
+def test_check_reports_the_geojson_features_of_a_moved_place(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE location SET longitude = 0.5 WHERE id = 'mosul'"))
+        at_mosul = set(
+            connection.execute(
+                text("SELECT event_id FROM event_location WHERE location_id = 'mosul'")
+            ).scalars()
+        )
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
+    assert result.exit_code == 1
+    assert "2014-isis-captures-mosul" in at_mosul
+    for event_id in at_mosul:
+        assert f"event {event_id}: its GeoJSON feature differs" in result.output
+    assert f"{len(at_mosul)} problem(s) found" in result.output
 
 
 def test_check_reports_a_quote_card_that_differs_from_its_rows(database_url: str) -> None:

@@ -2,7 +2,6 @@
 
 from typing import Annotated, Any
 
-import orjson
 from fastapi import Path, Query, Request, Response
 from sqlmodel import Session
 
@@ -71,21 +70,23 @@ def events_answer(
             EventPublic,
             "events",
         )
+    if kind == "geojson":
+        features, cursor = queries.list_event_cards(
+            session,
+            filters,
+            sort=query.sort,
+            limit=query.limit,
+            cursor=query.cursor,
+            column="feature",
+        )
+        set_next_link(response, request, cursor)
+        return formats.feature_page_response(features, cursor, response)
     cards, cursor = queries.list_event_cards(
         session, filters, sort=query.sort, limit=query.limit, cursor=query.cursor
     )
     if not cards:
         ensure_owner()
     set_next_link(response, request, cursor)
-    if kind == "geojson":
-        # The cards are the events' public JSON: read as plain data, no model validation.
-        events = [orjson.loads(card) for card in cards]
-        places = queries.location_points(session, [p["id"] for e in events for p in e["locations"]])
-        counts = queries.evidence_counts(session, "event", [e["id"] for e in events])
-        return formats.GeoJSONResponse(
-            formats.events_feature_collection(events, places, counts, cursor),
-            headers=dict(response.headers),
-        )
     return formats.card_page_response(
         cards,
         cursor,

@@ -73,7 +73,9 @@ async def list_locations(
     )
     set_next_link(response, request, cursor)
     if kind == "geojson":
-        counts = queries.evidence_counts(session, "location_mention", [p.id for p in items])
+        counts = queries.evidence_counts(
+            session.connection(), "location_mention", [p.id for p in items]
+        )
         return formats.GeoJSONResponse(
             formats.locations_feature_collection(items, counts, cursor),
             headers=dict(response.headers),

@@ -127,6 +127,28 @@ def test_events_as_geojson(client: TestClient) -> None:
     assert accept.json() == collection
 
 
+def test_geojson_pages_follow_the_event_pages(client: TestClient) -> None:
+    """A map pages through the same events, in the same order, as the JSON list."""
+    lists = (("/v1/events", {"sort": "-date"}), ("/v1/locations/iraq/events", {"date_from": 2025}))
+    for path, query in lists:
+        listed = [e["id"] for e in client.get(path, params={**query, "limit": 500}).json()["data"]]
+        located, omitted, cursor = [], 0, None
+        while True:
+            params = {**query, "format": "geojson", "limit": 3}
+            page = client.get(path, params={**params, **({"cursor": cursor} if cursor else {})})
+            assert page.status_code == 200
+            collection = page.json()
+            located += [feature["id"] for feature in collection["features"]]
+            omitted += collection["omitted_without_location"]
+            cursor = collection["next_cursor"]
+            assert collection["has_more"] is (cursor is not None)
+            if cursor is None:
+                break
+            assert 'rel="next"' in page.headers["link"]
+        assert located == [event_id for event_id in listed if event_id in located]
+        assert len(located) + omitted == len(listed) > 3
+
+
 def test_locations_as_geojson(client: TestClient) -> None:
     collection = client.get("/v1/locations?format=geojson&within=iraq").json()
     ids = [f["id"] for f in collection["features"]]
