@@ -129,13 +129,18 @@ def test_events_as_geojson(client: TestClient) -> None:
 
 def test_geojson_pages_follow_the_event_pages(client: TestClient) -> None:
     """A map pages through the same events, in the same order, as the JSON list."""
-    lists = (("/v1/events", {"sort": "-date"}), ("/v1/locations/iraq/events", {"date_from": 2025}))
+    lists: tuple[tuple[str, dict[str, str | int]], ...] = (
+        ("/v1/events", {"sort": "-date"}),
+        ("/v1/locations/iraq/events", {"date_from": 2025}),
+    )
     for path, query in lists:
         listed = [e["id"] for e in client.get(path, params={**query, "limit": 500}).json()["data"]]
         located, omitted, cursor = [], 0, None
         while True:
-            params = {**query, "format": "geojson", "limit": 3}
-            page = client.get(path, params={**params, **({"cursor": cursor} if cursor else {})})
+            params: dict[str, str | int] = {**query, "format": "geojson", "limit": 3}
+            if cursor is not None:
+                params["cursor"] = cursor
+            page = client.get(path, params=params)
             assert page.status_code == 200
             collection = page.json()
             located += [feature["id"] for feature in collection["features"]]
