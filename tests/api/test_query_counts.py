@@ -67,3 +67,16 @@ def test_quotes_are_read_from_their_cards(client: TestClient) -> None:
     assert statements_for(client, "/v1/quotes/new-stage-of-cooperation") == 1
     # The event's card, its evidence, its actors' evidence and its quotes' cards.
     assert statements_for(client, "/v1/events/2025-08-18-us-embassy-statement") == 4
+
+
+def test_a_timeline_reads_its_buckets_events_in_one_statement_per_kind_of_bucket(
+    client: TestClient,
+) -> None:
+    """The events of every bucket come from one statement per set of precisions a bucket holds
+    (year; month and day; day...), not one per bucket: the counts, the dataset facts and at
+    most three of those, however many buckets."""
+    for bucket, most in (("year", 4), ("month", 4), ("day", 5)):
+        url = f"/v1/timeline?bucket={bucket}&date_from=2003&date_to=2026"
+        buckets = client.get(url).json()["data"]
+        assert len(buckets) > 5, bucket
+        assert statements_for(client, url) <= most, bucket
