@@ -327,7 +327,7 @@ def card_page_response(
     return Response(body, media_type="application/json", headers=dict(response.headers))
 
 
-def card_response(card: str) -> Response:
+def card_response(card: str | bytes) -> Response:
     """One item whose JSON was rendered when the data was loaded, served as it is."""
     return Response(card, media_type="application/json")
 

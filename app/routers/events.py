@@ -128,14 +128,17 @@ async def list_events(
 )
 async def get_event(session: SessionDep, request: Request, event_id: EventId) -> Any:
     """One event with the sentences that report it, the evidence of each actor's role, and its quotes."""
-    event = queries.get_event(session, event_id)
-    if event is None:
-        raise NotFound("event", event_id)
     if formats.wants_linked_data(request):
+        event = queries.get_event(session, event_id)
+        if event is None:
+            raise NotFound("event", event_id)
         return formats.LinkedDataResponse(
             linked_data.event_document(event, formats.base_url(request))
         )
-    return formats.model_response(event)
+    detail = queries.event_detail_json(session, event_id)
+    if detail is None:
+        raise NotFound("event", event_id)
+    return formats.card_response(detail)
 
 
 @router.get(

@@ -65,8 +65,8 @@ def test_detail_and_other_lists_cost_a_fixed_handful(client: TestClient) -> None
 def test_quotes_are_read_from_their_cards(client: TestClient) -> None:
     assert statements_for(client, "/v1/quotes?limit=50") == 1
     assert statements_for(client, "/v1/quotes/new-stage-of-cooperation") == 1
-    # The event's card, its evidence, its actors' evidence and its quotes' cards.
-    assert statements_for(client, "/v1/events/2025-08-18-us-embassy-statement") == 4
+    # The event's card, its and its actors' evidence, and its quotes' cards.
+    assert statements_for(client, "/v1/events/2025-08-18-us-embassy-statement") == 3
 
 
 def test_a_timeline_reads_its_buckets_events_in_one_statement_per_kind_of_bucket(

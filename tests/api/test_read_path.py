@@ -68,3 +68,24 @@ def test_a_broken_read_connection_is_replaced_on_the_next_request(client: TestCl
     assert client.get("/v1/events/2025-08-18-us-embassy-statement").status_code == 200
     assert reader.get() is not broken
     assert not reader.get().invalidated
+
+
+def test_an_events_detail_assembled_from_cards_is_the_models_answer_byte_for_byte(
+    client: TestClient, settings: Settings
+) -> None:
+    """The detail is spliced from stored JSON; the model path (kept for JSON-LD) says the same."""
+    engine = build_engine(settings)
+    try:
+        with Session(engine) as session:
+            event_ids = session.execute(text("SELECT id FROM event ORDER BY id")).scalars().all()
+            assert len(event_ids) > 10
+            for event_id in event_ids:
+                answer = client.get(f"/v1/events/{event_id}")
+                assert answer.status_code == 200
+                model = queries.get_event(session, event_id)
+                assert model is not None
+                assert answer.content == model.__pydantic_serializer__.to_json(model), event_id
+                assert answer.headers["content-type"] == "application/json"
+    finally:
+        engine.dispose()
+    assert client.get("/v1/events/no-such-event").status_code == 404
