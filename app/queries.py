@@ -1410,21 +1410,23 @@ _STORED_UNDATED = select(func.coalesce(func.sum(_day_count.c["count"]), 0)).wher
 )
 _CARD_BY_ID = select(_event.c.card).where(_event.c.id == bindparam("id"))
 _span = m.metadata.tables["span"]
+# What an Evidence is made of, and the order of an owner's evidence (article, then text).
+_EVIDENCE_COLUMNS = (
+    _span.c.article_id,
+    _span.c.start_offset,
+    _span.c.end_offset,
+    _span.c.exact,
+    _span.c.prefix,
+    _span.c.suffix,
+)
+_EVIDENCE_ORDER = (_span.c.owner_key, _span.c.article_id, _span.c.start_offset, _span.c.end_offset)
 _EVIDENCE_OF_OWNERS = (
-    select(
-        _span.c.owner_key,
-        _span.c.article_id,
-        _span.c.start_offset,
-        _span.c.end_offset,
-        _span.c.exact,
-        _span.c.prefix,
-        _span.c.suffix,
-    )
+    select(_span.c.owner_key, *_EVIDENCE_COLUMNS)
     .where(
         _span.c.owner_type == bindparam("owner_type"),
         _span.c.owner_key.in_(bindparam("keys", expanding=True)),
     )
-    .order_by(_span.c.owner_key, _span.c.article_id, _span.c.start_offset, _span.c.end_offset)
+    .order_by(*_EVIDENCE_ORDER)
 )
 _quote = m.metadata.tables["quote"]
 _quote_event = m.metadata.tables["quote_event"]
@@ -1500,23 +1502,14 @@ def event_exists(session: Session, event_id: str) -> bool:
 
 
 _EVIDENCE_OF_EVENT_AND_ACTORS = (
-    select(
-        _span.c.owner_type,
-        _span.c.owner_key,
-        _span.c.article_id,
-        _span.c.start_offset,
-        _span.c.end_offset,
-        _span.c.exact,
-        _span.c.prefix,
-        _span.c.suffix,
-    )
+    select(_span.c.owner_type, _span.c.owner_key, *_EVIDENCE_COLUMNS)
     .where(
         # An event's key is its id, its actors' are "event#actor#role": ids hold no "#", so
         # no key of one type can be a key of the other.
         _span.c.owner_type.in_(["event", "event_actor"]),
         _span.c.owner_key.in_(bindparam("keys", expanding=True)),
     )
-    .order_by(_span.c.owner_key, _span.c.article_id, _span.c.start_offset, _span.c.end_offset)
+    .order_by(*_EVIDENCE_ORDER)
 )
 
 
