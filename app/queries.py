@@ -1126,8 +1126,10 @@ def _first_events_per_bucket(
     }
     connection = session.connection()
     members: dict[str, list[str]] = {}
-    # The buckets' events starting inside the range are read in one statement per set of
-    # precisions after the loop (a statement each cost more than the read).
+    # SQLite: the buckets' events that started before the range and run into it, then those
+    # starting inside it, are read in one statement each per set of precisions, after the loop
+    # (a statement each cost more than the read). PostgreSQL reads the first kind per bucket.
+    running: dict[tuple[str, ...], list[list[str]]] = defaultdict(list)
     unread: dict[tuple[str, ...], list[tuple[str, date, date]]] = defaultdict(list)
     for key in keys:
         start, end, _ = period_of(key)
@@ -1138,24 +1140,31 @@ def _first_events_per_bucket(
                 if extra
                 else _cached_member_statements(hidden, *shape, precisions)
             )
-        inside, before = statements[precisions]
-        # Each bound is computed here: SQLite seeks an index on one bound per side only.
-        bucket = dict(params)
+        before = statements[precisions][1]
         ids: list[str] = []
-        if before is not None and date_from is not None and start < date_from:
-            bucket["before_upper"] = min(end, date_from - timedelta(days=1))
-            if hidden:
-                for span_class, window_start in windows.items():
-                    bucket[f"lower_{span_class}"] = max(start, window_start)
-            else:
-                bucket["span_classes"] = list(windows)
-                bucket["window_starts"] = [max(start, w) for w in windows.values()]
-            ids += connection.execute(before, bucket).scalars().all()
-        bucket["lower"] = start if date_from is None else max(start, date_from)
-        bucket["upper"] = end if date_to is None else min(end, date_to)
         members[key] = ids
-        if len(ids) < limit and bucket["lower"] <= bucket["upper"]:
-            unread[precisions].append((key, bucket["lower"], bucket["upper"]))
+        if before is not None and date_from is not None and start < date_from:
+            before_upper = min(end, date_from - timedelta(days=1))
+            if hidden:
+                running[precisions].append([key, start.isoformat(), before_upper.isoformat()])
+            else:
+                # Each bound is computed here: an index is sought on one bound per side only.
+                bucket = {
+                    **params,
+                    "before_upper": before_upper,
+                    "span_classes": list(windows),
+                    "window_starts": [max(start, w) for w in windows.values()],
+                }
+                ids += connection.execute(before, bucket).scalars().all()
+        lower = start if date_from is None else max(start, date_from)
+        upper = end if date_to is None else min(end, date_to)
+        if len(ids) < limit and lower <= upper:
+            unread[precisions].append((key, lower, upper))
+    windows_by_name = {f"window_start_{c}": window_start for c, window_start in windows.items()}
+    for precisions, listed in running.items():
+        values = {**params, **windows_by_name, "buckets": orjson.dumps(listed).decode()}
+        for key, ids_json in connection.execute(statements[precisions][1], values).all():
+            members[key] += orjson.loads(ids_json)
     for precisions, buckets in unread.items():
         inside = statements[precisions][0]
         if hidden:
@@ -1227,37 +1236,70 @@ def _member_statements(
     )
     if not span_classes:
         return inside, None
-    spanning: Any
-    if not hidden:
-        spanning = _spanning_every_class(
-            [*common, *kinds(False)],
-            order,
-            bindparam("limit"),
-            before=_event.c.sort_date <= bindparam("before_upper"),
+    if hidden:
+        return inside, _running_into_every_bucket_as_json(
+            [*common, *kinds(True)], span_classes, order
         )
-    else:
-        parts = [
-            select(*order)
-            .where(
-                *common,
-                *kinds(hidden),
-                _event.c.span_class == span_class,
-                _event.c.sort_date >= bindparam(f"lower_{span_class}"),
-                _event.c.sort_date <= bindparam("before_upper"),
-                _event.c.date_end >= bindparam("range_start"),
-            )
-            .order_by(*order)
-            .limit(bindparam("limit"))
-            for span_class in span_classes
-        ]
-        spanning = union_all(*(select(part.subquery()) for part in parts))
-    candidates = spanning.subquery()
+    spanning = _spanning_every_class(
+        [*common, *kinds(False)],
+        order,
+        bindparam("limit"),
+        before=_event.c.sort_date <= bindparam("before_upper"),
+    ).subquery()
     before = (
-        select(candidates.c.id)
-        .order_by(candidates.c.sort_date, candidates.c.id)
+        select(spanning.c.id)
+        .order_by(spanning.c.sort_date, spanning.c.id)
         .limit(bindparam("limit"))
     )
     return inside, before
+
+
+def _running_into_every_bucket_as_json(
+    conditions: Sequence[ColumnElement[bool]],
+    span_classes: tuple[int, ...],
+    order: tuple[Any, ...],
+) -> Any:
+    """SQLite: each bucket's first ``limit`` events that started in it before the range and
+    still run on ``range_start``, for every bucket listed in ``buckets``, a JSON array of
+    [key, first day, last day before the range], as rows (bucket key, JSON array of event ids
+    in date then id order).
+
+    As in ``_event_page_statement``, one index range per span class: an event of class c
+    started at most the longest span of its class before the range, so its part starts at
+    the later of the bucket's first day and ``window_start_{c}``. Each bucket's parts are
+    merged in a correlated subquery, as in ``_inside_every_bucket_as_json``.
+    """
+    buckets = (
+        func.json_each(bindparam("buckets", type_=String)).table_valued("value").alias("bucket")
+    )
+    first_day = func.json_extract(buckets.c.value, "$[1]")
+    parts = [
+        select(*order)
+        .where(
+            *conditions,
+            _event.c.span_class == span_class,
+            _event.c.sort_date
+            >= func.max(first_day, bindparam(f"window_start_{span_class}", type_=Date)),
+            _event.c.sort_date <= func.json_extract(buckets.c.value, "$[2]"),
+            _event.c.date_end >= bindparam("range_start"),
+        )
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .correlate(buckets)
+        for span_class in span_classes
+    ]
+    running = union_all(*(select(part.subquery()).correlate(buckets) for part in parts)).subquery(
+        "running"
+    )
+    firsts = (
+        select(running.c.id)
+        .order_by(running.c.sort_date, running.c.id)
+        .limit(bindparam("limit"))
+        .correlate(buckets)
+        .subquery("firsts")
+    )
+    ids = select(func.json_group_array(firsts.c.id)).scalar_subquery()
+    return select(func.json_extract(buckets.c.value, "$[0]"), ids).select_from(buckets)
 
 
 def _inside_every_bucket(

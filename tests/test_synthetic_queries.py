@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from _pytest.monkeypatch import MonkeyPatch
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
@@ -699,3 +699,36 @@ def test_postgresql_date_range_statements_stay_short_enough_for_psycopg_to_cache
         sql = str(statement.compile(dialect=dialect()))
         assert "unnest" in sql
         assert len(sql.encode()) < MAX_CACHED_STATEMENT_LENGTH, sql
+
+
+def test_a_timeline_range_starting_inside_buckets_reads_them_together(synth_url: str) -> None:
+    """The buckets before the range whose events still run into it are read in one statement
+    per kind of bucket on SQLite (one per such bucket on PostgreSQL), and the answer matches
+    the window-function path's."""
+    engine = build_engine(Settings(database_url=synth_url))
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):  # not BEGIN
+            statements.append(statement)
+
+    first = date(2017, 10, 21)  # eight buckets before it hold events that run into it
+    filters = EventFilter(period=(first, date(2018, 12, 31)))
+    try:
+        with Session(engine) as session:
+            event.listen(engine, "before_cursor_execute", record)
+            buckets, _ = queries.timeline(session, filters, bucket="day", events_per_bucket=100)
+            event.remove(engine, "before_cursor_execute", record)
+            windowed, _ = queries.timeline(
+                session, filters, bucket="day", events_per_bucket=100, bucket_queries=0
+            )
+    finally:
+        engine.dispose()
+    assert buckets == windowed
+    running = [b for b in buckets if b.start < first]
+    assert len(running) > 5
+    # The dataset facts and the stored counts, then at most three kinds of bucket (year;
+    # month; day), each read by one statement for the events starting inside the range and
+    # (SQLite) one for those running into it.
+    expected_at_most = 2 + 3 + (3 if engine.dialect.name == "sqlite" else len(running))
+    assert len(statements) <= expected_at_most
