@@ -53,7 +53,7 @@ _QUOTES = _CardKind(
 )
 
 
-def _rendered(connection: Connection, kind: _CardKind) -> Iterator[dict[str, str]]:
+def _rendered(connection: Connection, kind: _CardKind) -> Iterator[dict[str, str | None]]:
     """Cards rendered from the tables, by id, in batches in id order.
 
     A card is exactly the JSON the API serves for the item in a list.
@@ -74,55 +74,61 @@ def _rendered(connection: Connection, kind: _CardKind) -> Iterator[dict[str, str
         last = rows[-1].id
 
 
-def _write(connection: Connection, kind: _CardKind) -> int:
-    table = kind.table
+def _write(
+    connection: Connection, table: Table, column: str, rendered: Iterator[dict[str, str | None]]
+) -> int:
+    """Store each batch of ``rendered`` values (by id) in ``column``; returns how many."""
     statement = (
-        update(table).where(table.c.id == bindparam("item_id")).values(card=bindparam("item_card"))
+        update(table)
+        .where(table.c.id == bindparam("item_id"))
+        .values({column: bindparam("item_value")})
     )
     count = 0
-    for cards in _rendered(connection, kind):
-        connection.execute(statement, [{"item_id": i, "item_card": c} for i, c in cards.items()])
-        count += len(cards)
+    for values in rendered:
+        connection.execute(statement, [{"item_id": i, "item_value": v} for i, v in values.items()])
+        count += len(values)
     return count
 
 
-def _stale(connection: Connection, kind: _CardKind) -> list[str]:
-    table = kind.table
+def _stale(
+    connection: Connection, table: Table, column: str, rendered: Iterator[dict[str, str | None]]
+) -> list[str]:
+    """Ids whose stored ``column`` differs from the ``rendered`` value."""
     stale = []
-    for cards in _rendered(connection, kind):
+    for values in rendered:
         stored = dict(
             connection.execute(
-                select(table.c.id, table.c.card).where(table.c.id.in_(list(cards)))
+                select(table.c.id, table.c[column]).where(table.c.id.in_(list(values)))
             ).all()
         )
-        stale += [item_id for item_id, card in cards.items() if stored.get(item_id) != card]
+        stale += [i for i, value in values.items() if i not in stored or stored[i] != value]
     return stale
 
 
 def write_event_cards(connection: Connection) -> int:
     """Render every event's card from the tables. Returns the number of cards written."""
-    return _write(connection, _EVENTS)
+    return _write(connection, _EVENTS.table, "card", _rendered(connection, _EVENTS))
 
 
 def stale_event_cards(connection: Connection) -> list[str]:
     """Ids of events whose stored card differs from one rendered from the tables now."""
-    return _stale(connection, _EVENTS)
+    return _stale(connection, _EVENTS.table, "card", _rendered(connection, _EVENTS))
 
 
 def write_quote_cards(connection: Connection) -> int:
     """Render every quote's card from the tables. Returns the number of cards written."""
-    return _write(connection, _QUOTES)
+    return _write(connection, _QUOTES.table, "card", _rendered(connection, _QUOTES))
 
 
 def stale_quote_cards(connection: Connection) -> list[str]:
     """Ids of quotes whose stored card differs from one rendered from the tables now."""
-    return _stale(connection, _QUOTES)
+    return _stale(connection, _QUOTES.table, "card", _rendered(connection, _QUOTES))
 
 
 def _rendered_features(connection: Connection) -> Iterator[dict[str, str | None]]:
     """Events' features rendered from their stored cards, by id, in batches in id order (the
     cards are written first)."""
-    event = m.metadata.tables["event"]
+    event = _EVENTS.table
     last = ""
     while True:
         rows = connection.execute(
@@ -138,7 +144,7 @@ def _rendered_features(connection: Connection) -> Iterator[dict[str, str | None]
             connection, [place["id"] for item in events for place in item["locations"]]
         )
         counts = evidence_counts(connection, "event", [row.id for row in rows])
-        features = {}
+        features: dict[str, str | None] = {}
         for row, item in zip(rows, events, strict=True):
             feature = event_feature(item, points, counts.get(row.id, 0))
             features[row.id] = None if feature is None else orjson.dumps(feature).decode()
@@ -149,30 +155,9 @@ def _rendered_features(connection: Connection) -> Iterator[dict[str, str | None]
 def write_event_features(connection: Connection) -> int:
     """Render every event's GeoJSON feature from its card (write the cards first). Returns the
     number of events."""
-    event = m.metadata.tables["event"]
-    statement = (
-        update(event)
-        .where(event.c.id == bindparam("item_id"))
-        .values(feature=bindparam("item_feature"))
-    )
-    count = 0
-    for features in _rendered_features(connection):
-        connection.execute(
-            statement, [{"item_id": i, "item_feature": f} for i, f in features.items()]
-        )
-        count += len(features)
-    return count
+    return _write(connection, _EVENTS.table, "feature", _rendered_features(connection))
 
 
 def stale_event_features(connection: Connection) -> list[str]:
     """Ids of events whose stored feature differs from one rendered from the tables now."""
-    event = m.metadata.tables["event"]
-    stale = []
-    for features in _rendered_features(connection):
-        stored = dict(
-            connection.execute(
-                select(event.c.id, event.c.feature).where(event.c.id.in_(list(features)))
-            ).all()
-        )
-        stale += [i for i, feature in features.items() if stored.get(i, "") != feature]
-    return stale
+    return _stale(connection, _EVENTS.table, "feature", _rendered_features(connection))
