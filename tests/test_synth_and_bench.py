@@ -99,6 +99,7 @@ def test_benchmark_script_runs() -> None:
     assert result.returncode == 0, result.stderr
     assert "| one event in detail, warm (1w) |" in result.stdout
     assert "| one event in detail, cold (1w) |" in result.stdout
+    assert "| one event in detail, cold, gzip (1w) |" in result.stdout
     assert "| ceiling: fixed 30 KB from bare FastAPI (1w) |" in result.stdout
     assert "| plain FastAPI + SQLModel: one event in detail, warm (1w) |" in result.stdout
     assert "| plain FastAPI + SQLModel: one event in detail, cold (1w) |" in result.stdout
@@ -108,7 +109,7 @@ def test_benchmark_script_runs() -> None:
         for line in result.stdout.splitlines()
         if line.startswith(("| one event", "| plain FastAPI")) and line.count("|") == 9
     ]
-    assert len(rows) == 4
+    assert len(rows) == 5
     assert all(line.rstrip(" |").endswith(" 0") for line in rows)  # no errors
 
 
