@@ -6,7 +6,7 @@ is compared with its article's text, one article at a time (memory stays bounded
 and quote card is compared with one rendered afresh from the tables, and the timeline's counts
 with a recount of the events; search documents recorded as written in id order, or in rank
 order, are checked to be; on SQLite, the full-text index (body and names) is checked against the
-search documents.
+search documents, and the listed words of the index (for prefix searches) against the index.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ from app.cards import stale_event_cards, stale_event_features, stale_quote_cards
 from app.search import (
     IN_ID_ORDER_KEY,
     IN_RANK_ORDER_KEY,
+    SEARCH_TERMS_KEY,
     documents_out_of_id_order,
     documents_out_of_rank_order,
+    misslisted_search_terms,
 )
 from app.timeline_counts import stale_timeline_counts
 
@@ -100,7 +102,7 @@ def _search_checks(connection: Connection) -> list[str]:
     recorded = set(
         connection.execute(
             select(col(m.DatasetInfo.key)).where(
-                col(m.DatasetInfo.key).in_([IN_ID_ORDER_KEY, IN_RANK_ORDER_KEY])
+                col(m.DatasetInfo.key).in_([IN_ID_ORDER_KEY, IN_RANK_ORDER_KEY, SEARCH_TERMS_KEY])
             )
         ).scalars()
     )
@@ -113,6 +115,11 @@ def _search_checks(connection: Connection) -> list[str]:
             problems.append(
                 f"search documents: {out_of_order} out of {order}, but recorded as in order"
             )
+    misslisted = misslisted_search_terms(connection) if SEARCH_TERMS_KEY in recorded else 0
+    if misslisted:
+        problems.append(
+            f"search terms: {misslisted} words differ from the full-text index's (re-run the load)"
+        )
     if connection.dialect.name == "sqlite":
         try:
             connection.execute(

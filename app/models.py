@@ -236,6 +236,10 @@ class EventArticle(SQLModel, table=True):
 
 
 class Quote(SQLModel, table=True):
+    # A quote search with a date walks the matches in id order and tests each one's date: from
+    # this index, without reading the quote's row unless its date passes (SQLite defers it).
+    __table_args__ = (Index("ix_quote_id_said", "id", "said_start", "said_end"),)
+
     id: str = Field(primary_key=True, sa_type=slug_type())
     article_id: str = Field(foreign_key="article.id", sa_type=slug_type(), index=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
@@ -335,6 +339,21 @@ class SearchDocument(SQLModel, table=True):
     names_folded: str = Field(sa_column=Column(Text, nullable=False))
     body: str = Field(sa_column=Column(Text, nullable=False))
     content: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SearchTerm(SQLModel, table=True):
+    """SQLite: one word of the full-text index (bodies and names), written by the loaders.
+
+    FTS5 answers a prefix query (``withdr*``) by first gathering every match of every word with
+    that prefix, however few rows are wanted; a prefix that stands for a few listed words is
+    asked as those words instead, which FTS5 walks lazily (see ``search.with_completions``).
+    Empty on PostgreSQL, whose GIN index walks a prefix itself.
+    """
+
+    __tablename__ = "search_term"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    term: str = Field(primary_key=True, sa_type=Text)
 
 
 class DatasetInfo(SQLModel, table=True):

@@ -438,7 +438,9 @@ def _event_filter_values(
     """
     values: dict[str, Any] = {}
     if filters.q is not None:
-        values["q_match"] = search.match_expression(session.get_bind().dialect, filters.q)
+        values["q_match"] = search.match_expression(
+            session.get_bind().dialect, _search_terms(session, filters.q)
+        )
     date_from, date_to = filters.period
     if period and date_from is not None:
         values["date_from"] = date_from
@@ -582,7 +584,41 @@ def _dataset_info(session: Session) -> dict[str, str]:
     info = {row.key: row.value for row in connection.execute(_DATASET_INFO)}
     if version is not None:
         connection.info["dossier_dataset_info"] = (version, info)
+        connection.info[_COMPLETIONS_KEPT] = {}
     return info
+
+
+_COMPLETIONS_KEPT = "dossier_completions"
+_WORDS_FROM = (
+    select(col(m.SearchTerm.term))
+    .where(col(m.SearchTerm.term) >= bindparam("prefix"))
+    .order_by(col(m.SearchTerm.term))
+    .limit(search.MAX_COMPLETIONS + 1)
+)
+
+
+def _search_terms(session: Session, q: str) -> list[search.Term]:
+    """``q`` parsed (422 when nothing searchable is left), each prefix completed from the words
+    of the full-text index where that is faster (``search.with_completions``): on SQLite, when
+    the loader listed the words. A read-only connection keeps the words it looked up until
+    the data changes (see ``_dataset_info``)."""
+    terms = search.parse_query(q)
+    if not any(t.prefix for t in terms) or search.SEARCH_TERMS_KEY not in _dataset_info(session):
+        return terms
+    connection = session.connection()
+    kept: dict[str, Sequence[str]] | None = connection.info.get(_COMPLETIONS_KEPT)
+
+    def words_from(prefix: str) -> Sequence[str]:
+        if kept is not None and prefix in kept:
+            return kept[prefix]
+        words = connection.execute(_WORDS_FROM, {"prefix": prefix}).scalars().all()
+        if kept is not None:
+            if len(kept) >= 10_000:
+                kept.clear()
+            kept[prefix] = words
+        return words
+
+    return search.with_completions(terms, words_from)
 
 
 def _longest_event_span(session: Session) -> timedelta:
@@ -1636,7 +1672,9 @@ def _quote_filter_values(
     """The values of a quote filter's bound parameters, by name (see ``_event_filter_values``)."""
     values: dict[str, Any] = {}
     if q is not None:
-        values["q_match"] = search.match_expression(session.get_bind().dialect, q)
+        values["q_match"] = search.match_expression(
+            session.get_bind().dialect, _search_terms(session, q)
+        )
     said_from, said_to = period
     if said_from is not None:
         values["said_from"] = said_from
@@ -1789,12 +1827,30 @@ def _quotes_by_search_walk(conditions: Sequence[ColumnElement[bool]], *, cursor:
     """
     document = m.metadata.tables["search_document"]
     fts = table("search_fts", column("rowid", Integer))
+
+    def quote_document(order: Any) -> Any:
+        return (
+            select(document.c.id)
+            .where(document.c.type == "quote")
+            .order_by(order)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    # The walk starts at the first quote's document, not at the matches of other types before
+    # it, and stops at the last quote's.
     statement = (
         select(*_QUOTE_PAGE_COLUMNS)
         .select_from(fts)
         .join(document, document.c.id == fts.c.rowid)
         .join(_quote, _quote.c.id == document.c.target_id)
-        .where(text("search_fts MATCH :q_match"), document.c.type == "quote", *conditions)
+        .where(
+            text("search_fts MATCH :q_match"),
+            document.c.type == "quote",
+            fts.c.rowid >= quote_document(document.c.target_id),
+            fts.c.rowid <= quote_document(document.c.target_id.desc()),
+            *conditions,
+        )
         .order_by(fts.c.rowid)
     )
     if cursor:
@@ -2171,7 +2227,7 @@ def search_everything(
     cursor: str | None,
 ) -> tuple[list[s.SearchResult], str | None]:
     """Ranked matches across resources: best tier first, then by type and id."""
-    terms = search.parse_query(q)
+    terms = _search_terms(session, q)
     walked = None
     if _walk_search_in_rank_order(session):
         walked = _search_by_tier_walk(session, terms, q, types, limit, cursor)

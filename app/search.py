@@ -16,8 +16,9 @@ import html
 import itertools
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -29,11 +30,13 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    column,
     delete,
     func,
     insert,
     literal_column,
     select,
+    table,
     text,
     true,
 )
@@ -41,9 +44,11 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlmodel import col
 
 from app.errors import InvalidParameter
-from app.models import DatasetInfo, SearchDocument
+from app.models import DatasetInfo, SearchDocument, SearchTerm
 
 SNIPPET_WORDS = 24
+# A prefix that stands for more words of the index than this is asked as a prefix.
+MAX_COMPLETIONS = 32
 # What /v1/search returns, in the order results of one tier are ranked.
 SEARCH_TYPES = ("event", "actor", "location", "quote", "article")
 
@@ -62,10 +67,15 @@ def fold_all(*parts: str | None) -> str:
 
 @dataclass(frozen=True)
 class Term:
-    """Words that must appear in this order, adjacent; ``prefix``: the last may be cut short."""
+    """Words that must appear in this order, adjacent; ``prefix``: the last may be cut short.
+
+    ``completions``: when not empty, every word of the full-text index that the last word is a
+    prefix of (SQLite, see ``with_completions``); the term is asked as those whole words.
+    """
 
     words: tuple[str, ...]
     prefix: bool
+    completions: tuple[str, ...] = ()
 
 
 def parse_query(q: str) -> list[Term]:
@@ -80,9 +90,36 @@ def parse_query(q: str) -> list[Term]:
     return terms
 
 
-def _fts5_terms(terms: list[Term]) -> str:
+def _fts5_term(term: Term) -> str:
     # Terms hold only word characters (see fold), so wrapping them in quotes is safe.
-    return " AND ".join(f'"{" ".join(t.words)}"' + ("*" if t.prefix else "") for t in terms)
+    if not term.completions:
+        return f'"{" ".join(term.words)}"' + ("*" if term.prefix else "")
+    head = term.words[:-1]
+    return "(" + " OR ".join(f'"{" ".join((*head, word))}"' for word in term.completions) + ")"
+
+
+def _fts5_terms(terms: list[Term]) -> str:
+    return " AND ".join(_fts5_term(t) for t in terms)
+
+
+def with_completions(terms: list[Term], words_from: Callable[[str], Sequence[str]]) -> list[Term]:
+    """``terms`` with each prefix completed, when it stands for at most ``MAX_COMPLETIONS``
+    words of the index: ``words_from(prefix)`` gives the index's words from ``prefix`` on, in
+    order, at least ``MAX_COMPLETIONS + 1`` of them when there are that many.
+
+    The same matches either way; FTS5 walks a few whole words lazily, but gathers every match
+    of a prefix before it returns the first (1.0 against 0.11 ms for a page of a word in 30,000
+    quotes). A prefix of no listed word is left as it is: it may be a word FTS5 splits.
+    """
+    completed = []
+    for term in terms:
+        if term.prefix:
+            prefix = term.words[-1]
+            words = list(itertools.takewhile(_starts_with(prefix), words_from(prefix)))
+            if 0 < len(words) <= MAX_COMPLETIONS:
+                term = replace(term, completions=tuple(words))
+        completed.append(term)
+    return completed
 
 
 def _fts5_expression(terms: list[Term]) -> str:
@@ -135,10 +172,13 @@ def matching_ids(dialect: Dialect, resource_type: str, q: str | None) -> Any:
     )
 
 
-def match_expression(dialect: Dialect, q: str) -> str:
-    """``q`` as the engine's full-text query (FTS5 MATCH or to_tsquery); 422 when nothing
-    searchable is left."""
-    terms = parse_query(q)
+def _starts_with(prefix: str) -> Callable[[str], bool]:
+    """Whether a word starts with ``prefix``."""
+    return lambda word: word.startswith(prefix)
+
+
+def match_expression(dialect: Dialect, terms: list[Term]) -> str:
+    """Parsed terms as the engine's full-text query (FTS5 MATCH or to_tsquery)."""
     return _tsquery_expression(terms) if dialect.name == "postgresql" else _fts5_expression(terms)
 
 
@@ -361,6 +401,8 @@ IN_ID_ORDER_KEY = "search_documents_in_id_order"
 # ... and when, across types too, they were written in the order of search results within a
 # tier: by type (event, actor, location, quote, article), then id.
 IN_RANK_ORDER_KEY = "search_documents_in_rank_order"
+# Recorded when search_term lists the words of the full-text index (SQLite).
+SEARCH_TERMS_KEY = "search_terms_listed"
 
 
 def type_rank(type_column: Any) -> ColumnElement[int]:
@@ -434,3 +476,50 @@ def record_document_order(connection: Connection) -> bool:
     if in_rank_order:
         connection.execute(insert(DatasetInfo).values(key=IN_RANK_ORDER_KEY, value="1"))
     return in_order
+
+
+# The words of the full-text index, while ``_index_words`` lasts (an ``fts5vocab`` table).
+_VOCABULARY = table(
+    "search_fts_words", column("term", String), column("col", String), schema="temp"
+)
+_INDEX_WORDS = select(_VOCABULARY.c.term).where(_VOCABULARY.c.col.in_(["body", "names_folded"]))
+
+
+@contextmanager
+def _index_words(connection: Connection) -> Iterator[None]:
+    """SQLite: ``_INDEX_WORDS`` can be read while this lasts (an ``fts5vocab`` table)."""
+    connection.execute(
+        text("CREATE VIRTUAL TABLE temp.search_fts_words USING fts5vocab(main, search_fts, col)")
+    )
+    try:
+        yield
+    finally:
+        connection.execute(text("DROP TABLE temp.search_fts_words"))
+
+
+def write_search_terms(connection: Connection) -> int:
+    """SQLite: list the words of the full-text index's bodies and names in ``search_term`` (for
+    ``with_completions``) and record that they are listed. Returns how many; 0 elsewhere."""
+    connection.execute(delete(SearchTerm))
+    connection.execute(delete(DatasetInfo).where(col(DatasetInfo.key) == SEARCH_TERMS_KEY))
+    if connection.dialect.name != "sqlite":
+        return 0
+    with _index_words(connection):
+        connection.execute(insert(SearchTerm).from_select(["term"], _INDEX_WORDS.distinct()))
+    count = int(connection.execute(select(func.count()).select_from(SearchTerm)).scalar_one())
+    connection.execute(insert(DatasetInfo).values(key=SEARCH_TERMS_KEY, value=str(count)))
+    return count
+
+
+def misslisted_search_terms(connection: Connection) -> int:
+    """SQLite: how many words the index's bodies and names have that ``search_term`` lacks, and
+    the other way round (0 when the list is exact)."""
+    listed = select(col(SearchTerm.term))
+    with _index_words(connection):
+        missing, extra = (
+            connection.execute(
+                select(func.count()).select_from(one.except_(other).subquery())
+            ).scalar_one()
+            for one, other in ((_INDEX_WORDS, listed), (listed, _INDEX_WORDS))
+        )
+        return int(missing) + int(extra)

@@ -31,7 +31,13 @@ from sqlmodel import Session, SQLModel
 
 from app import models
 from app.db import ready_for_reads
-from app.search import fold_all, folded_names, rank_order_key, record_document_order
+from app.search import (
+    fold_all,
+    folded_names,
+    rank_order_key,
+    record_document_order,
+    write_search_terms,
+)
 
 ActorKind = Literal[
     "person",
@@ -1052,6 +1058,7 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
     write_quote_cards(session.connection())
     write_timeline_counts(session.connection())
     record_document_order(session.connection())
+    write_search_terms(session.connection())
 
 
 def seed_database(engine: Engine, seed_dir: Path) -> SeedPlan:

@@ -22,7 +22,14 @@ from sqlmodel import col
 from app import models
 from app.cards import write_event_cards, write_event_features, write_quote_cards
 from app.db import ready_for_reads
-from app.search import fold, fold_all, folded_names, record_document_order, type_rank
+from app.search import (
+    fold,
+    fold_all,
+    folded_names,
+    record_document_order,
+    type_rank,
+    write_search_terms,
+)
 from app.seeding import CONTEXT_LENGTH, TABLE_ORDER, ActorRoleInEvent, EventType
 from app.timeline_counts import write_timeline_counts
 
@@ -290,6 +297,7 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
         write_quote_cards(connection)
         write_timeline_counts(connection)
         record_document_order(connection)
+        write_search_terms(connection)
     ready_for_reads(engine)
     return SynthSummary(events, actor_count, location_count, events, article_count, version)
 

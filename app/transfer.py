@@ -19,8 +19,8 @@ from sqlmodel import col
 
 from app.cards import write_event_cards, write_event_features, write_quote_cards
 from app.db import ready_for_reads
-from app.models import DatasetInfo, metadata
-from app.search import record_document_order
+from app.models import DatasetInfo, SearchTerm, metadata
+from app.search import SEARCH_TERMS_KEY, record_document_order, write_search_terms
 from app.timeline_counts import DERIVED_TABLES, write_timeline_counts
 
 FORMAT = "dossier-export"
@@ -146,8 +146,11 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
             if connection.execute(select(func.count()).select_from(table)).scalar():
                 raise TransferError(f"the target database is not empty (table {table.name})")
         for table, rows in _tables(_rows(lines)):
-            if table.name in DERIVED_TABLES:
-                continue  # recounted below
+            if table.name in DERIVED_TABLES or table.name == SearchTerm.__tablename__:
+                continue  # derived again below
+            if table.name == DatasetInfo.__tablename__:
+                # Whether the words are listed is the target engine's own fact (below).
+                rows = [row for row in rows if row["key"] != SEARCH_TERMS_KEY]
             for start in range(0, len(rows), BATCH_SIZE):
                 connection.execute(insert(table), rows[start : start + BATCH_SIZE])
             count += len(rows)
@@ -160,6 +163,7 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
         write_quote_cards(connection)
         count += write_timeline_counts(connection)
         record_document_order(connection)
+        count += write_search_terms(connection)
     ready_for_reads(engine)
     return count
 

@@ -208,3 +208,21 @@ def test_check_reports_a_timeline_count_that_no_longer_matches_the_events(
         "(first: *, *, 9, 2021-01-01, 2021-12-31, year; re-run the load)"
     ) in result.output
     assert "2 problem(s) found" in result.output
+
+
+def test_check_reports_a_listed_word_missing_from_the_prefix_list(tmp_path: Path) -> None:
+    # The list of the index's words serves SQLite's prefix searches only, so this database is
+    # SQLite whatever the suite's engine.
+    url = f"sqlite:///{tmp_path / 'dossier.db'}"
+    upgrade_schema(url)
+    engine = build_engine(Settings(database_url=url))
+    seed_database(engine, SEED_DIR)
+    engine.dispose()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM search_term WHERE term = 'withdrawal'"))
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": url})
+    assert result.exit_code == 1
+    assert "search terms: 1 words differ from the full-text index's" in result.output
+    assert "1 problem(s) found" in result.output

@@ -19,6 +19,7 @@ from app.models import metadata
 from app.search import (
     IN_ID_ORDER_KEY,
     IN_RANK_ORDER_KEY,
+    SEARCH_TERMS_KEY,
     documents_out_of_rank_order,
     record_document_order,
 )
@@ -211,3 +212,33 @@ def test_the_counts_migration_counts_what_the_loader_counts(
     assert sum(row[-1] for row in days) == 4 * 600
     assert {(row[0], row[1]) for row in days} >= {("*", "*"), ("*", "occurred")}
     assert {row[2] for row in spans} >= {5, 9}, "months and years last more than a day"
+
+
+def test_the_search_terms_migration_lists_what_the_loader_lists(database_url: str) -> None:
+    listed = text("SELECT term FROM search_term ORDER BY term")
+    recorded = text("SELECT value FROM dataset_info WHERE key = :key").bindparams(
+        key=SEARCH_TERMS_KEY
+    )
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        loaded = connection.execute(listed).scalars().all()
+        loaded_count = connection.execute(recorded).scalar()
+    engine.dispose()
+    command.downgrade(alembic_config(database_url), "0010")
+    engine = create_engine(database_url)
+    assert "search_term" not in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        assert connection.execute(recorded).scalar() is None
+    engine.dispose()
+    upgrade_schema(database_url)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.execute(listed).scalars().all() == loaded
+        assert connection.execute(recorded).scalar() == loaded_count
+    engine.dispose()
+    if database_url.startswith("sqlite"):
+        assert "withdrawal" in loaded
+        assert loaded_count == str(len(loaded))
+    else:
+        assert loaded == []
+        assert loaded_count is None

@@ -621,7 +621,7 @@ def test_full_text_filters_start_from_the_full_text_index_whatever_the_values(
     of walking every document in id order and testing the match on each."""
     engine = build_engine(Settings(database_url=synth_url))
     dialect = engine.dialect
-    q_match = search.match_expression(dialect, VOCABULARY[300])
+    q_match = search.match_expression(dialect, search.parse_query(VOCABULARY[300]))
     statements = [
         (
             queries._quote_page_statement(
@@ -656,7 +656,7 @@ def test_a_quote_search_page_sorts_no_quotes_whatever_the_values(synth_url: str)
     engine = build_engine(Settings(database_url=synth_url))
     dialect = engine.dialect
     values = {
-        "q_match": search.match_expression(dialect, VOCABULARY[20]),
+        "q_match": search.match_expression(dialect, search.parse_query(VOCABULARY[20])),
         "said_from": date(2010, 1, 1),
         "last_id": "quote-0000010",
         "page_limit": 8,

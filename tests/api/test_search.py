@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, delete
+from sqlmodel import Session, col
+
+from app import queries, search
+from app.db import build_engine
+from app.main import create_app
+from app.models import DatasetInfo
+from app.search import SEARCH_TERMS_KEY
+from app.settings import Settings
 
 
 def results(client: TestClient, **params: str | int) -> list[tuple[str, str, float]]:
@@ -101,3 +110,76 @@ def test_list_q_filters_use_the_same_index(client: TestClient) -> None:
         "2025-09-first-withdrawal-phase",
         "2026-09-final-withdrawal-stage",
     ]
+
+
+PREFIX_PATHS = [
+    f"/v1/search?q={q}&limit={limit}"
+    for q in (
+        "withdr",
+        "al-As",
+        "coal",
+        "Sudan",
+        "c",
+        "i",
+        "zzzq",
+        '"civilian-led efforts"',
+        "secur US",
+    )
+    for limit in (3, 50)
+] + [
+    "/v1/quotes?q=withdr",
+    "/v1/quotes?q=withdr&limit=2",
+    "/v1/quotes?q=secur&date_from=2025-08",
+    "/v1/events?q=withdr",
+    "/v1/events?q=al-As&limit=2",
+    "/v1/actors?q=iraq",
+]
+
+
+def _answers(url: str) -> list[object]:
+    settings = Settings(database_url=url, response_cache_size=0)
+    answers: list[object] = []
+    with TestClient(create_app(settings)) as client:
+        for path in PREFIX_PATHS:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.text)
+            answers.append(response.json())
+            cursor = response.json()["next_cursor"]
+            if cursor is not None:
+                answers.append(client.get(path, params={"cursor": cursor}).json())
+    return answers
+
+
+def test_prefixes_answer_the_same_asked_as_their_listed_words(database_url: str) -> None:
+    """On SQLite a prefix that stands for a few of the index's words is asked as those words:
+    the answers are those of the prefix itself (asked once the list is disowned)."""
+    completed = _answers(database_url)
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(delete(DatasetInfo).where(col(DatasetInfo.key) == SEARCH_TERMS_KEY))
+    engine.dispose()
+    assert _answers(database_url) == completed
+    assert any(answer["data"] for answer in completed if isinstance(answer, dict))
+
+
+def test_a_prefix_of_a_few_listed_words_is_asked_as_those_words(database_url: str) -> None:
+    engine = build_engine(Settings(database_url=database_url))
+    with Session(engine) as session:
+        withdr, al_as, one_letter, unknown, quoted = queries._search_terms(
+            session, 'withdr al-As c zzzq "secur"'
+        )
+        expression = search.match_expression(engine.dialect, [withdr, al_as])
+    engine.dispose()
+    if engine.dialect.name != "sqlite":
+        # PostgreSQL's GIN index walks a prefix itself: nothing is listed.
+        assert all(not term.completions for term in (withdr, al_as))
+        return
+    assert "withdrawal" in withdr.completions
+    assert all(word.startswith("withdr") for word in withdr.completions)
+    assert "asad" in al_as.completions
+    assert '"withdrawal"' in expression
+    assert '"al asad"' in expression
+    assert "*" not in expression
+    # Too many words for "c" (62 in the seed), none for an unknown prefix, and a quoted word is
+    # whole.
+    assert one_letter.completions == unknown.completions == quoted.completions == ()
