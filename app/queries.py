@@ -1827,16 +1827,6 @@ def _quotes_by_search_walk(conditions: Sequence[ColumnElement[bool]], *, cursor:
     """
     document = m.metadata.tables["search_document"]
     fts = table("search_fts", column("rowid", Integer))
-
-    def quote_document(order: Any) -> Any:
-        return (
-            select(document.c.id)
-            .where(document.c.type == "quote")
-            .order_by(order)
-            .limit(1)
-            .scalar_subquery()
-        )
-
     # The walk starts at the first quote's document, not at the matches of other types before
     # it, and stops at the last quote's.
     statement = (
@@ -1847,8 +1837,8 @@ def _quotes_by_search_walk(conditions: Sequence[ColumnElement[bool]], *, cursor:
         .where(
             text("search_fts MATCH :q_match"),
             document.c.type == "quote",
-            fts.c.rowid >= quote_document(document.c.target_id),
-            fts.c.rowid <= quote_document(document.c.target_id.desc()),
+            fts.c.rowid >= _end_document("quote", document.c.target_id),
+            fts.c.rowid <= _end_document("quote", document.c.target_id.desc()),
             *conditions,
         )
         .order_by(fts.c.rowid)
@@ -2315,6 +2305,20 @@ def _walk_search_in_rank_order(session: Session) -> bool:
 
 _FTS = table("search_fts", column("rowid", Integer))
 _DOCUMENT = m.metadata.tables["search_document"]
+
+
+def _end_document(type_name: str, order: Any) -> Any:
+    """The id of the first or the last document of a type (``order``: by target id, ascending
+    or descending), as a scalar subquery: one probe of the (type, target_id) index."""
+    return (
+        select(_DOCUMENT.c.id)
+        .where(_DOCUMENT.c.type == type_name)
+        .order_by(order)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 # Per type of SEARCH_TYPES, the id of its first and of its last document (NULL when it has
 # none): two probes of the (type, target_id) index each, as ids follow target ids within a type.
 # And whether any document has a name that is the query: the top tier's expression costs as
@@ -2322,11 +2326,7 @@ _DOCUMENT = m.metadata.tables["search_document"]
 # most queries have no exact name.
 _TYPE_RANGES = select(
     *(
-        select(_DOCUMENT.c.id)
-        .where(_DOCUMENT.c.type == name)
-        .order_by(target)
-        .limit(1)
-        .scalar_subquery()
+        _end_document(name, target)
         for name in search.SEARCH_TYPES
         for target in (_DOCUMENT.c.target_id, _DOCUMENT.c.target_id.desc())
     ),
