@@ -55,8 +55,13 @@ SEARCH_TYPES = ("event", "actor", "location", "quote", "article")
 
 def fold(value: str) -> str:
     """Lowercase, without accents, punctuation turned into single spaces."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if value.isascii():
+        # ASCII has no accents to strip; skipping the decomposition makes loading 1M rows
+        # minutes faster.
+        no_marks = value
+    else:
+        decomposed = unicodedata.normalize("NFKD", value)
+        no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(re.sub(r"[^\w]+", " ", no_marks.casefold()).replace("_", " ").split())
 
 
@@ -209,7 +214,8 @@ def ids_matching(dialect_name: str, resource_type: str) -> Any:
 
 def folded_names(*names: str) -> str:
     """A resource's folded name and aliases as `` | name | alias | `` for relevance tiers."""
-    return " | " + " | ".join(dict.fromkeys(fold(n) for n in names if fold(n))) + " | "
+    folded = (fold(n) for n in names)
+    return " | " + " | ".join(dict.fromkeys(f for f in folded if f)) + " | "
 
 
 def relevance(terms: list[Term], q: str) -> ColumnElement[int]:

@@ -11,8 +11,20 @@ from __future__ import annotations
 import html
 import random
 import re
+import unicodedata
 
-from app.search import _NOT_PLAIN, SNIPPET_WORDS, Term, fold, parse_query, snippet
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.search import (
+    _NOT_PLAIN,
+    SNIPPET_WORDS,
+    Term,
+    fold,
+    folded_names,
+    parse_query,
+    snippet,
+)
 
 
 def _naive_snippet(content: str, terms: list[Term], words: int = SNIPPET_WORDS) -> str:
@@ -84,3 +96,18 @@ def test_snippets_of_plain_texts_are_the_naive_rules_excerpts() -> None:
         marked += "<mark>" in expected
     assert plain == 3000
     assert marked > 1000
+
+
+def _naive_fold(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value)
+    no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w]+", " ", no_marks.casefold()).replace("_", " ").split())
+
+
+@given(st.text() | st.text(alphabet=st.characters(max_codepoint=127)))
+def test_folding_takes_the_short_way_for_ascii_only(value: str) -> None:
+    assert fold(value) == _naive_fold(value)
+
+
+def test_folded_names_skip_empty_and_repeated_names() -> None:
+    assert folded_names("Al-Sudani", "al sudani", "!!", "Sudani") == " | al sudani | sudani | "
