@@ -1,4 +1,5 @@
-"""Database engines and sessions: building the engine for a URL, SQLite pragmas, the session dependency.
+"""Database engines and sessions: building the engine for a URL, SQLite pragmas, the session
+dependency, bulk inserts.
 
 Nothing here knows about tables or queries; those live in ``models.py`` and ``queries.py``.
 """
@@ -7,15 +8,17 @@ from __future__ import annotations
 
 import fcntl
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, insert, text
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlmodel import Session, create_engine
 
 from app.settings import Settings
@@ -195,6 +198,18 @@ def include_object(
     return not (name or "").startswith(ENGINE_SPECIFIC_NAMES)
 
 
+def gather_statistics(connection: Connection) -> None:
+    """PostgreSQL: ``ANALYZE`` inside the loader's transaction, once its rows are written and
+    before anything is derived from them. SQLite needs nothing.
+
+    Fresh tables have no statistics until they are analyzed, and autovacuum cannot see rows not
+    yet committed. Without them PostgreSQL planned the card renderer's batch reads (500 ids
+    each) as scans of whole link tables: 31 minutes had not rendered a million events' cards.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE")
+
+
 def ready_for_reads(engine: Engine) -> None:
     """PostgreSQL, once a dataset written in bulk is committed: ``VACUUM (ANALYZE)``. SQLite
     needs nothing.
@@ -212,6 +227,67 @@ def ready_for_reads(engine: Engine) -> None:
     # VACUUM cannot run inside a transaction.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM (ANALYZE)")
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows into ``table``, for loaders: with ``COPY`` on PostgreSQL, with the
+    driver's own ``executemany`` on SQLite.
+
+    Every row names the same columns. Columns a row leaves out take their scalar client-side
+    default, as ``insert()`` would give them, and values go through the column types' own bind
+    processing. Both ways run in the connection's transaction. A million events' rows went in
+    twice as fast on PostgreSQL as with multi-row ``INSERT`` statements, and SQLite saves
+    SQLAlchemy's per-row parameter handling, a fifth of a synthetic load's time.
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    if dialect.name not in ("postgresql", "sqlite"):
+        connection.execute(insert(table), rows)
+        return
+    given = list(rows[0])
+    defaults = {
+        column.name: column.default.arg
+        for column in table.columns
+        if column.name not in rows[0] and isinstance(column.default, ScalarElementColumnDefault)
+    }
+    names = given + list(defaults)
+    processors = [
+        (index, process)
+        for index, name in enumerate(names)
+        if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    fill = tuple(defaults.values())
+
+    def values(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        given_values = tuple(row[name] for name in given) + fill
+        if not processors:
+            return given_values
+        processed = list(given_values)
+        for index, process in processors:
+            if processed[index] is not None:
+                processed[index] = process(processed[index])
+        return tuple(processed)
+
+    preparer = dialect.identifier_preparer
+    target = preparer.format_table(table)
+    columns = ", ".join(preparer.quote(name) for name in names)
+    if dialect.name == "sqlite":
+        placeholders = ", ".join("?" * len(names))
+        connection.exec_driver_sql(
+            f"INSERT INTO {target} ({columns}) VALUES ({placeholders})",  # noqa: S608 (quoted names)
+            [values(row) for row in rows],
+        )
+        return
+    statement = f"COPY {target} ({columns}) FROM STDIN"
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(values(row))
+    except dialect.loaded_dbapi.Error as error:
+        # The driver's own error, raised as SQLAlchemy raises it for any other statement.
+        raise DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error) from error
 
 
 def alembic_config(database_url: str) -> Any:

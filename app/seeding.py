@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from app import models
-from app.db import ready_for_reads
+from app.db import gather_statistics, ready_for_reads
 from app.search import (
     fold_all,
     folded_names,
@@ -1040,7 +1040,7 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
     """Replace every seeded row with the plan's rows, render the event and quote cards and
     count the timeline. The caller commits."""
     # The cards module reads through app.queries, which imports this one.
-    from app.cards import write_event_cards, write_event_features, write_quote_cards
+    from app.cards import write_cards
     from app.timeline_counts import write_timeline_counts
 
     for table in reversed(TABLE_ORDER):
@@ -1053,9 +1053,8 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
             rows = sorted(rows, key=rank_order_key)
         if rows:
             session.execute(insert(table), rows)
-    write_event_cards(session.connection())
-    write_event_features(session.connection())
-    write_quote_cards(session.connection())
+    gather_statistics(session.connection())
+    write_cards(session.connection())
     write_timeline_counts(session.connection())
     record_document_order(session.connection())
     write_search_terms(session.connection())

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from app import models
-from app.cards import write_event_cards, write_event_features, write_quote_cards
-from app.db import ready_for_reads
+from app.cards import write_cards
+from app.db import gather_statistics, insert_rows, ready_for_reads
 from app.search import (
     fold,
     fold_all,
@@ -182,8 +182,10 @@ class _Writer:
     def flush(self) -> None:
         for table in TABLE_ORDER:
             if self.rows[table]:
-                target = self.staging if table is models.SearchDocument else table
-                self.connection.execute(insert(target), self.rows[table])
+                if table is models.SearchDocument:
+                    insert_rows(self.connection, self.staging, self.rows[table])
+                else:
+                    insert_rows(self.connection, table.__table__, self.rows[table])  # type: ignore[attr-defined]
                 self.rows[table] = []
 
     def write_search_documents(self) -> None:
@@ -292,9 +294,8 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
             ),
         )
         writer.write_search_documents()
-        write_event_cards(connection)
-        write_event_features(connection)
-        write_quote_cards(connection)
+        gather_statistics(connection)
+        write_cards(connection)
         write_timeline_counts(connection)
         record_document_order(connection)
         write_search_terms(connection)

@@ -13,12 +13,12 @@ from typing import IO, Any
 
 import orjson
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Boolean, Date, Integer, Table, func, insert, select
+from sqlalchemy import Boolean, Date, Integer, Table, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
-from app.cards import write_event_cards, write_event_features, write_quote_cards
-from app.db import ready_for_reads
+from app.cards import write_cards
+from app.db import gather_statistics, insert_rows, ready_for_reads
 from app.models import DatasetInfo, SearchTerm, metadata
 from app.search import SEARCH_TERMS_KEY, record_document_order, write_search_terms
 from app.timeline_counts import DERIVED_TABLES, write_timeline_counts
@@ -152,15 +152,14 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
                 # Whether the words are listed is the target engine's own fact (below).
                 rows = [row for row in rows if row["key"] != SEARCH_TERMS_KEY]
             for start in range(0, len(rows), BATCH_SIZE):
-                connection.execute(insert(table), rows[start : start + BATCH_SIZE])
+                insert_rows(connection, table, rows[start : start + BATCH_SIZE])
             count += len(rows)
         if connection.dialect.name == "postgresql":
             _advance_sequences(connection)
         # Cards and counts are derived: make them from the imported rows rather than trust the
         # file's.
-        write_event_cards(connection)
-        write_event_features(connection)
-        write_quote_cards(connection)
+        gather_statistics(connection)
+        write_cards(connection)
         count += write_timeline_counts(connection)
         record_document_order(connection)
         count += write_search_terms(connection)
