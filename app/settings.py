@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     sqlite_cache_mb: int = Field(
         default=32, ge=1, description="SQLite page cache per API connection (MB)."
     )
+    sqlite_load_cache_mb: int = Field(
+        default=256,
+        ge=1,
+        description="SQLite page cache of the connections that load data: seed, import, synth (MB).",
+    )
     response_cache_size: int = Field(
         default=2048,
         ge=0,
