@@ -1029,16 +1029,27 @@ def _stored_counts_statement(
     ]
     if as_arrays and span_classes:
         windows = _span_class_windows()
-        parts.append(
+        # Laterally, so that each class reads its window as one range of the counts' key. As a
+        # plain join, the plans PostgreSQL makes for a statement's first runs on a connection
+        # (before psycopg prepares it) hashed the classes and scanned every count: 22 ms at 1M
+        # events, against 2.7 ms.
+        in_window = (
             select(_bucket_key_of(period, finest), period["count"])
-            .select_from(windows)
-            .join(_span_count, period.span_class == windows.c.span_class)
             .where(
                 *_stored_kinds(_span_count),
+                period.span_class == windows.c.span_class,
                 period.sort_date >= windows.c.window_start,
                 period.sort_date < bindparam("range_start"),
                 period.date_end >= bindparam("range_start"),
             )
+            # OFFSET 0 keeps PostgreSQL from pulling the subquery up into a plain join.
+            .offset(literal_column("0"))
+            .lateral("in_window")
+        )
+        parts.append(
+            select(in_window.c.key, in_window.c["count"])
+            .select_from(windows)
+            .join(in_window, true())
         )
     for span_class in () if as_arrays else span_classes:
         parts.append(

@@ -735,3 +735,46 @@ def test_a_timeline_range_starting_inside_buckets_reads_them_together(synth_url:
     # (SQLite) one for those running into it.
     expected_at_most = 2 + 3 + (3 if engine.dialect.name == "sqlite" else len(running))
     assert len(statements) <= expected_at_most
+
+
+def test_the_timeline_reads_each_span_class_window_as_an_index_range(synth_url: str) -> None:
+    """The stored counts of events that started before a timeline's range are read as one
+    index range per span class (its window before the range), not by scanning every count:
+    on PostgreSQL the classes are a lateral join, which a plain join had turned into a scan of
+    the whole counts table."""
+    engine = build_engine(Settings(database_url=synth_url))
+    captured: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if "event_span_count" in statement:
+            captured.append((statement, parameters))
+
+    filters = EventFilter(period=(date(2011, 1, 1), date(2011, 12, 31)))
+    try:
+        with Session(engine) as session:
+            event.listen(engine, "before_cursor_execute", record)
+            queries.timeline(session, filters, bucket="month", events_per_bucket=10)
+            event.remove(engine, "before_cursor_execute", record)
+            (statement, parameters), *_ = captured
+            connection = session.connection()
+            if engine.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET enable_seqscan = off")
+                rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+                plan = "\n".join(str(row[0]) for row in rows)
+            else:
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                plan = "\n".join(str(row[-1]) for row in rows)
+    finally:
+        engine.dispose()
+    if engine.dialect.name == "postgresql":
+        assert "Seq Scan on event_span_count" not in plan, plan
+        lines = plan.splitlines()
+        scans = [i for i, line in enumerate(lines) if "on event_span_count" in line]
+        assert scans, plan
+        # The index condition of each scan names the class and its window: a range of the key.
+        conditions = " ".join(lines[i + 1] for i in scans)
+        assert "span_class = span.span_class" in conditions, plan
+        assert "sort_date >= span.window_start" in conditions, plan
+    else:
+        assert "SCAN event_span_count" not in plan, plan
+        assert "SEARCH event_span_count USING" in plan, plan
