@@ -16,7 +16,7 @@ import html
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -93,6 +93,28 @@ def parse_query(q: str) -> list[Term]:
     if not terms:
         raise InvalidParameter("q", "contains no searchable words")
     return terms
+
+
+def estimated_share(terms: list[Term], word_shares: Mapping[str, float], unlisted: float) -> float:
+    """An estimate of the share of documents matching every term, from the share of documents
+    holding each word: ``word_shares`` lists the commonest words (PostgreSQL's statistics of
+    the full-text column), and any word not listed is held by at most ``unlisted``.
+
+    A document matches a term only if it holds each of the term's words, so the term's rarest
+    word bounds its share; terms are taken as independent. A prefix stands for every listed
+    word it starts plus, at most, one unlisted word's share.
+    """
+    share = 1.0
+    for term in terms:
+        *whole, last = term.words
+        shares = [word_shares.get(word, unlisted) for word in whole]
+        if term.prefix:
+            completed = sum(f for word, f in word_shares.items() if word.startswith(last))
+            shares.append(min(1.0, completed + unlisted))
+        else:
+            shares.append(word_shares.get(last, unlisted))
+        share *= min(shares)
+    return share
 
 
 def _fts5_term(term: Term) -> str:

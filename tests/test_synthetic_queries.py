@@ -341,6 +341,83 @@ def test_quote_search_read_in_page_order_returns_the_general_querys_pages(
     assert sum(map(len, walked)) > 100, "common words match many quotes"
 
 
+def test_postgresql_quote_search_by_id_windows_returns_the_general_querys_pages(
+    synth_url: str, monkeypatch: MonkeyPatch
+) -> None:
+    """PostgreSQL's walk through windows of document ids, sized from the words' statistics,
+    returns the pages of the general query, however the windows fall: one large window,
+    several small ones, or a few and then the sorted matches for the rest of the page."""
+    settings = Settings(database_url=synth_url, response_cache_size=0)
+    if not synth_url.startswith("postgresql"):
+        engine = build_engine(settings)
+        with Session(engine) as session:
+            assert queries._quote_windows(session, VOCABULARY[0], {"page_limit": 51}) is None
+        engine.dispose()
+        return
+    rng = random.Random(8)
+    cases: list[dict[str, str | int]] = []
+    for word in [VOCABULARY[0], VOCABULARY[1], VOCABULARY[5], VOCABULARY[20], "zzzz"]:
+        params: dict[str, str | int] = {"q": word, "limit": rng.choice([7, 50])}
+        if rng.random() < 0.6:
+            params["date_from"] = str(rng.randrange(2000, 2026))
+        cases.append(params)
+    cases.append({"q": VOCABULARY[2], "date_from": "2024", "date_to": "2025", "limit": 9})
+    cases.append({"q": f"{VOCABULARY[0]} {VOCABULARY[1]}", "limit": 5})
+    cases.append({"q": VOCABULARY[0][:3], "limit": 30})
+    windows: list[int] = []
+    sorted_rests: list[int] = []
+    window_statement, page_statement = (
+        queries._quote_window_statement,
+        queries._quote_page_statement,
+    )
+
+    def counted_window(names: frozenset[str]) -> Any:
+        windows.append(1)
+        return window_statement(names)
+
+    def counted_page(names: frozenset[str], dialect_name: str, *, walked: bool) -> Any:
+        sorted_rests.append(1)
+        return page_statement(names, dialect_name, walked=walked)
+
+    monkeypatch.setattr(queries, "_quote_window_statement", counted_window)
+    monkeypatch.setattr(queries, "_quote_page_statement", counted_page)
+    monkeypatch.setattr(queries, "RANGE_DOCUMENTS_PER_MATCH", 10**9)  # every window pays
+    answers = {}
+    with TestClient(create_app(settings)) as client:
+        for label, margin, most in [
+            ("one", 100, 3),
+            ("many", 0.5, 10**4),
+            ("then sorted", 0.02, 2),
+        ]:
+            monkeypatch.setattr(queries, "_WINDOW_MARGIN", margin)
+            monkeypatch.setattr(queries, "_MAX_WINDOWS", most)
+            windows.clear()
+            sorted_rests.clear()
+            answers[label] = [_all_pages(client, params, "/v1/quotes") for params in cases]
+            assert len(windows) >= len(cases), (label, "every case walked windows")
+            if label == "then sorted":
+                assert len(sorted_rests) > len(cases), "pages were finished from sorted matches"
+            else:
+                assert not sorted_rests, label
+        monkeypatch.setattr(queries, "_quote_windows", lambda *args: None)
+        general = [_all_pages(client, params, "/v1/quotes") for params in cases]
+    assert answers == dict.fromkeys(answers, general)
+    assert sum(map(len, general)) > 100, "common words match many quotes"
+
+
+def test_the_words_shares_bound_a_querys_share() -> None:
+    """A query's estimated share of documents: its terms' shares multiplied, each term as
+    common as its rarest word, a prefix as every listed word it starts plus one unlisted."""
+    shares = {"war": 0.2, "warm": 0.1, "peace": 0.5, "talks": 0.05}
+    terms = search.parse_query
+    assert search.estimated_share(terms('"war"'), shares, 0.01) == pytest.approx(0.2)
+    assert search.estimated_share(terms("war"), shares, 0.01) == pytest.approx(0.31)
+    assert search.estimated_share(terms('"peace talks"'), shares, 0.01) == pytest.approx(0.05)
+    assert search.estimated_share(terms('"war" "peace"'), shares, 0.01) == pytest.approx(0.1)
+    assert search.estimated_share(terms('"truce"'), shares, 0.01) == pytest.approx(0.01)
+    assert search.estimated_share(terms('"truce" "war"'), shares, 0.01) == pytest.approx(0.002)
+
+
 def _search_pages(client: TestClient, params: dict[str, str | int]) -> list[dict[str, Any]]:
     pages: list[dict[str, Any]] = []
     cursor: str | None = None
