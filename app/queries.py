@@ -1862,6 +1862,7 @@ _BODY_WORD_SHARES = text(
 # Per dataset version: the commonest words' shares of the documents, and the share that no
 # unlisted word exceeds (from the statistics PostgreSQL keeps for its planner).
 _word_shares_kept: dict[str, tuple[dict[str, float], float] | None] = {}
+_NOT_READ = object()
 _QUOTE_DOCUMENTS = select(
     _end_document("quote", _DOCUMENT.c.target_id),
     _end_document("quote", _DOCUMENT.c.target_id.desc()),
@@ -1873,8 +1874,9 @@ def _body_word_shares(session: Session) -> tuple[dict[str, float], float] | None
     each, and the share that any other word stays under; None before statistics exist. Read
     from ``pg_stats`` once per dataset version."""
     version = _dataset_info(session).get("dataset_version", "")
-    if version in _word_shares_kept:
-        return _word_shares_kept[version]
+    kept_before = _word_shares_kept.get(version, _NOT_READ)
+    if kept_before is not _NOT_READ:
+        return cast(tuple[dict[str, float], float] | None, kept_before)
     row = session.connection().execute(_BODY_WORD_SHARES).first()
     kept = None
     if row is not None and row.words and row.shares:
