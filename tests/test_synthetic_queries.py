@@ -594,9 +594,13 @@ def test_search_pages_after_any_cursor_position_follow_the_rules_ranking(synth_u
                 assert page == after[:9], (word, tier, rank, target_id)
 
 
+@pytest.mark.parametrize("listed_events", [5_000, 30, 0], ids=["listed", "some", "unlisted"])
 def test_place_filters_list_the_events_of_the_place_and_every_place_inside_it(
-    synth_url: str,
+    synth_url: str, monkeypatch: MonkeyPatch, listed_events: int
 ) -> None:
+    """A place's events include its subtree's, on PostgreSQL whether the subtree's events are
+    read as a list (few of them) or found walking the events in date order."""
+    monkeypatch.setattr(queries, "LISTED_PLACE_EVENTS", listed_events)
     engine = build_engine(Settings(database_url=synth_url))
     with engine.connect() as connection:
         parents: dict[str, str | None] = dict(
@@ -628,6 +632,14 @@ def test_place_filters_list_the_events_of_the_place_and_every_place_inside_it(
                 key=lambda e: (dates[e] is None, dates[e] or date.min, e),
             )
             assert _all_pages(client, {"location": place, "limit": 7}) == expected, place
+            # The timeline and the map share the filter: the same answers either way.
+            for path in ("/v1/timeline", "/v1/events"):
+                params = {"location": place, **({"format": "geojson"} if "events" in path else {})}
+                answer = client.get(path, params=params)
+                assert answer.status_code == 200, answer.text
+                monkeypatch.setattr(queries, "LISTED_PLACE_EVENTS", 0)
+                assert client.get(path, params=params).json() == answer.json(), (path, place)
+                monkeypatch.setattr(queries, "LISTED_PLACE_EVENTS", listed_events)
 
 
 def test_a_written_dataset_is_left_ready_for_the_planner_and_full_text_search(
