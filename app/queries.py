@@ -1888,33 +1888,47 @@ _BODY_WORD_SHARES = text(
     "FROM pg_stats WHERE schemaname = current_schema() "
     "AND tablename = 'search_document' AND attname = 'body_tsv'"
 )
-# Per dataset version: the commonest words' shares of the documents, and the share that no
-# unlisted word exceeds (from the statistics PostgreSQL keeps for its planner).
-_word_shares_kept: dict[str, tuple[dict[str, float], float] | None] = {}
-_NOT_READ = object()
 _QUOTE_DOCUMENTS = select(
     _end_document("quote", _DOCUMENT.c.target_id),
     _end_document("quote", _DOCUMENT.c.target_id.desc()),
 )
 
 
-def _body_word_shares(session: Session) -> tuple[dict[str, float], float] | None:
-    """The commonest words of the search documents' bodies with the share of documents holding
-    each, and the share that any other word stays under; None before statistics exist. Read
-    from ``pg_stats`` once per dataset version."""
-    version = _dataset_info(session).get("dataset_version", "")
-    kept_before = _word_shares_kept.get(version, _NOT_READ)
+class _QuoteDocuments(NamedTuple):
+    """What sizes a windowed quote search: the commonest words of the search documents' bodies
+    with the share of documents holding each (from the statistics PostgreSQL keeps for its
+    planner), the share that any other word stays under, and the first and the last quote
+    document's id."""
+
+    word_shares: dict[str, float]
+    unlisted: float
+    first: int
+    last: int
+
+
+# Per database and dataset version (documents change only with the dataset).
+_quote_documents_kept: dict[tuple[str, str], _QuoteDocuments | None] = {}
+_NOT_READ = object()
+
+
+def _quote_documents(session: Session, info: dict[str, str]) -> _QuoteDocuments | None:
+    """``_QuoteDocuments`` of this database, read once per dataset version; None before
+    PostgreSQL has statistics or when there are no quotes."""
+    connection = session.connection()
+    key = (connection.engine.url.render_as_string(), info.get("dataset_version", ""))
+    kept_before = _quote_documents_kept.get(key, _NOT_READ)
     if kept_before is not _NOT_READ:
-        return cast(tuple[dict[str, float], float] | None, kept_before)
-    row = session.connection().execute(_BODY_WORD_SHARES).first()
+        return cast(_QuoteDocuments | None, kept_before)
+    row = connection.execute(_BODY_WORD_SHARES).first()
+    first, last = connection.execute(_QUOTE_DOCUMENTS).one()
     kept = None
-    if row is not None and row.words and row.shares:
+    if row is not None and row.words and row.shares and first is not None:
         # The shares go on after the words' (with the least and the greatest of them).
         shares = dict(zip(row.words, map(float, row.shares), strict=False))
-        kept = (shares, min(shares.values()))
-    if len(_word_shares_kept) >= 8:
-        _word_shares_kept.clear()
-    _word_shares_kept[version] = kept
+        kept = _QuoteDocuments(shares, min(shares.values()), int(first), int(last))
+    if len(_quote_documents_kept) >= 16:
+        _quote_documents_kept.clear()
+    _quote_documents_kept[key] = kept
     return kept
 
 
@@ -1946,18 +1960,15 @@ def _quote_windows(session: Session, q: str, values: dict[str, Any]) -> _QuoteWi
         return None
     if values.keys() & {"speaker", "article", "event"}:
         return None
-    if search.IN_ID_ORDER_KEY not in _dataset_info(session):
+    info = _dataset_info(session)
+    if search.IN_ID_ORDER_KEY not in info:
         return None
-    shares = _body_word_shares(session)
-    if shares is None:
+    documents = _quote_documents(session, info)
+    if documents is None:
         return None
-    first, last = session.connection().execute(_QUOTE_DOCUMENTS).one()
-    if first is None:
-        return None
-    windows = _QuoteWindows(
-        int(first), int(last), search.estimated_share(search.parse_query(q), *shares)
-    )
-    return windows if windows.pays(int(first) - 1, windows.size(values["page_limit"])) else None
+    share = search.estimated_share(search.parse_query(q), documents.word_shares, documents.unlisted)
+    windows = _QuoteWindows(documents.first, documents.last, share)
+    return windows if windows.pays(windows.first - 1, windows.size(values["page_limit"])) else None
 
 
 @cache
