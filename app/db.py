@@ -62,9 +62,11 @@ def build_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,
+        # No parallel workers for the API: its statements are short, many run at once on the
+        # same cores, and starting two workers cost 3 ms where the statement took 0.1.
         connect_args={
             "options": f"-c statement_timeout={int(settings.sql_timeout_seconds * 1000)} "
-            "-c default_transaction_read_only=on"
+            "-c default_transaction_read_only=on -c max_parallel_workers_per_gather=0"
         }
         if read_only
         else {},
@@ -191,6 +193,7 @@ ENGINE_SPECIFIC_NAMES = (
     "search_fts",
     "body_tsv",
     "ix_search_document_body_tsv",
+    "ix_search_document_names",
     "names_exact",
 )
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Date,
     Integer,
     String,
+    Text,
     and_,
     any_,
     bindparam,
@@ -43,7 +44,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import cast as cast_
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.visitors import cloned_traverse
@@ -592,21 +593,25 @@ def _dataset_info(session: Session) -> dict[str, str]:
     """The dataset's recorded facts (version, span classes, longest span), in one read.
 
     A read-only SQLite connection keeps them until ``PRAGMA data_version`` says that another
-    connection committed since: a few microseconds instead of a query per request.
+    connection committed since: a few microseconds instead of a query per request. Elsewhere
+    the session (one request) keeps them: a search reads them up to three times.
     """
     connection = session.connection()
-    version = None
-    if connection.info.get(READ_ONLY_SQLITE):
-        # On the driver's connection: SQLAlchemy's execution costs ten times the pragma.
-        driver = cast(Any, connection.connection.driver_connection)
-        version = driver.execute("PRAGMA data_version").fetchone()[0]
-        kept = connection.info.get("dossier_dataset_info")
-        if kept is not None and kept[0] == version:
-            return cast(dict[str, str], kept[1])
+    if not connection.info.get(READ_ONLY_SQLITE):
+        kept_in_session = session.info.get("dossier_dataset_info")
+        if kept_in_session is None:
+            kept_in_session = {row.key: row.value for row in connection.execute(_DATASET_INFO)}
+            session.info["dossier_dataset_info"] = kept_in_session
+        return cast(dict[str, str], kept_in_session)
+    # On the driver's connection: SQLAlchemy's execution costs ten times the pragma.
+    driver = cast(Any, connection.connection.driver_connection)
+    version = driver.execute("PRAGMA data_version").fetchone()[0]
+    kept = connection.info.get("dossier_dataset_info")
+    if kept is not None and kept[0] == version:
+        return cast(dict[str, str], kept[1])
     info = {row.key: row.value for row in connection.execute(_DATASET_INFO)}
-    if version is not None:
-        connection.info["dossier_dataset_info"] = (version, info)
-        connection.info[_COMPLETIONS_KEPT] = {}
+    connection.info["dossier_dataset_info"] = (version, info)
+    connection.info[_COMPLETIONS_KEPT] = {}
     return info
 
 
@@ -1895,13 +1900,11 @@ _QUOTE_DOCUMENTS = select(
 
 
 class _QuoteDocuments(NamedTuple):
-    """What sizes a windowed quote search: the commonest words of the search documents' bodies
-    with the share of documents holding each (from the statistics PostgreSQL keeps for its
-    planner), the share that any other word stays under, and the first and the last quote
-    document's id."""
+    """What sizes a windowed quote search: the share of search documents holding each of the
+    commonest words of their bodies (from the statistics PostgreSQL keeps for its planner),
+    and the first and the last quote document's id."""
 
-    word_shares: dict[str, float]
-    unlisted: float
+    word_shares: search.WordShares
     first: int
     last: int
 
@@ -1922,14 +1925,24 @@ def _quote_documents(session: Session, info: dict[str, str]) -> _QuoteDocuments 
     row = connection.execute(_BODY_WORD_SHARES).first()
     first, last = connection.execute(_QUOTE_DOCUMENTS).one()
     kept = None
-    if row is not None and row.words and row.shares and first is not None:
-        # The shares go on after the words' (with the least and the greatest of them).
-        shares = dict(zip(row.words, map(float, row.shares), strict=False))
-        kept = _QuoteDocuments(shares, min(shares.values()), int(first), int(last))
+    word_shares = _word_shares(row)
+    if word_shares is not None and first is not None:
+        kept = _QuoteDocuments(word_shares, int(first), int(last))
     if len(_quote_documents_kept) >= 16:
         _quote_documents_kept.clear()
     _quote_documents_kept[key] = kept
     return kept
+
+
+def _word_shares(statistics: Any) -> search.WordShares | None:
+    """The word shares of a ``pg_stats`` row of a full-text column or index (its commonest
+    elements and their frequencies); None when there is no row or it lists no words."""
+    if statistics is None or not statistics.words or not statistics.shares:
+        return None
+    # The shares go on after the words' (with the least and the greatest of them).
+    return search.WordShares(
+        dict(zip(statistics.words, map(float, statistics.shares), strict=False))
+    )
 
 
 class _QuoteWindows(NamedTuple):
@@ -1966,7 +1979,7 @@ def _quote_windows(session: Session, q: str, values: dict[str, Any]) -> _QuoteWi
     documents = _quote_documents(session, info)
     if documents is None:
         return None
-    share = search.estimated_share(search.parse_query(q), documents.word_shares, documents.unlisted)
+    share = search.estimated_share(search.parse_query(q), documents.word_shares)
     windows = _QuoteWindows(documents.first, documents.last, share)
     return windows if windows.pays(windows.first - 1, windows.size(values["page_limit"])) else None
 
@@ -2468,8 +2481,10 @@ def search_everything(
     walked = None
     if _walk_search_in_rank_order(session):
         walked = _search_by_tier_walk(session, terms, q, types, limit, cursor)
-    rows = walked if walked is not None else _search_ranked(session, terms, q, types, limit, cursor)
-    page, next_cursor = _page(rows, limit, "search", lambda r: [r.tier, r.type_rank, r.target_id])
+    if walked is None:
+        after = None if cursor is None else _search_position(cursor)
+        walked = _search_ranked(session, terms, q, types, limit + 1, after)
+    page, next_cursor = _page(walked, limit, "search", lambda r: [r.tier, r.type_rank, r.target_id])
     return [
         s.SearchResult(
             type=row.type,
@@ -2491,15 +2506,24 @@ class _Hit(NamedTuple):
     content: str
 
 
+def _search_position(cursor: str) -> tuple[int, int, str]:
+    """A search cursor's position: the last hit's tier, type rank and id."""
+    tier, rank, target_id = decode_cursor(cursor, "search", 3)
+    if not (isinstance(tier, int) and isinstance(rank, int) and isinstance(target_id, str)):
+        raise InvalidParameter("cursor", "not a cursor for this list and sort order")
+    return tier, rank, target_id
+
+
 def _search_ranked(
     session: Session,
     terms: list[search.Term],
     q: str,
     types: Sequence[str],
-    limit: int,
-    cursor: str | None,
+    size: int,
+    after: tuple[int, int, str] | None,
 ) -> list[_Hit]:
-    """The general query: rank every match, then load the page's documents."""
+    """The general query: rank every match, then load the first ``size`` hits' documents
+    (those ranked after the position ``after``, when given)."""
     dialect = session.get_bind().dialect
     tier = search.relevance(terms, q).label("tier")
     type_rank = search.type_rank(col(m.SearchDocument.type)).label("type_rank")
@@ -2510,20 +2534,19 @@ def _search_ranked(
         .where(search.matching_documents(dialect, terms))
         .where(search.of_types(dialect, types))
     )
-    if cursor is not None:
-        last_tier, last_rank, last_id = decode_cursor(cursor, "search", 3)
+    if after is not None:
+        last_tier, last_rank, last_id = after
         statement = statement.where(
             or_(
-                tier < int(last_tier),
+                tier < last_tier,
                 and_(
-                    tier == int(last_tier),
-                    tuple_(type_rank, col(m.SearchDocument.target_id))
-                    > tuple_(int(last_rank), str(last_id)),
+                    tier == last_tier,
+                    tuple_(type_rank, col(m.SearchDocument.target_id)) > tuple_(last_rank, last_id),
                 ),
             )
         )
     rows = session.execute(
-        statement.order_by(tier.desc(), type_rank, col(m.SearchDocument.target_id)).limit(limit + 1)
+        statement.order_by(tier.desc(), type_rank, col(m.SearchDocument.target_id)).limit(size)
     ).all()
     # Plain rows of the columns a hit shows: ORM objects would also load every body.
     documents = {
@@ -2541,10 +2564,25 @@ _DOCUMENTS_SHOWN = select(
 
 
 def _walk_search_in_rank_order(session: Session) -> bool:
-    """SQLite, with search documents written in rank order (recorded at load)."""
-    return session.get_bind().dialect.name == "sqlite" and (
-        search.IN_RANK_ORDER_KEY in _dataset_info(session)
-    )
+    """Whether search documents were written in rank order (recorded at load): each relevance
+    tier is then walked in result order, stopping at the page (SQLite's full-text index,
+    PostgreSQL's names indexes and windows of ids)."""
+    return search.IN_RANK_ORDER_KEY in _dataset_info(session)
+
+
+def _search_by_tier_walk(
+    session: Session,
+    terms: list[search.Term],
+    q: str,
+    types: Sequence[str],
+    limit: int,
+    cursor: str | None,
+) -> list[_Hit] | None:
+    """The general query's first ``limit + 1`` hits, walked tier by tier in rank order; None
+    when the walk cannot answer (the caller then runs the general query)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _search_by_tier_windows(session, terms, q, types, limit, cursor)
+    return _search_by_full_text_walk(session, terms, q, types, limit, cursor)
 
 
 # Per type of SEARCH_TYPES, the id of its first and of its last document (NULL when it has
@@ -2586,7 +2624,7 @@ _TIER_WALK = (
 )
 
 
-def _search_by_tier_walk(
+def _search_by_full_text_walk(
     session: Session,
     terms: list[search.Term],
     q: str,
@@ -2623,15 +2661,15 @@ def _search_by_tier_walk(
         previous_wanted = wanted
     top_tier, after = 3, 0
     if cursor is not None:
-        last_tier, last_rank, last_id = decode_cursor(cursor, "search", 3)
-        if int(last_tier) not in search.SCORES or not 0 <= int(last_rank) < len(ranges):
+        last_tier, last_rank, last_id = _search_position(cursor)
+        if last_tier not in search.SCORES or not 0 <= last_rank < len(ranges):
             return None
-        top_tier = int(last_tier)
+        top_tier = last_tier
         # The last row at or before the cursor's position, in rank order.
         at_or_before = connection.execute(
-            _AT_OR_BEFORE, {"type": search.SEARCH_TYPES[int(last_rank)], "target": str(last_id)}
+            _AT_OR_BEFORE, {"type": search.SEARCH_TYPES[last_rank], "target": last_id}
         ).scalar()
-        earlier = [b[1] for b in ranges[: int(last_rank)] if b is not None]
+        earlier = [b[1] for b in ranges[:last_rank] if b is not None]
         after = int(at_or_before) if at_or_before is not None else max(earlier, default=0)
     expressions = search.tier_expressions(terms, q)
     hits: list[_Hit] = []
@@ -2661,3 +2699,243 @@ def _search_by_tier_walk(
                     _Hit(tier, search.SEARCH_TYPES.index(kind), target_id, kind, label, content)
                 )
     return hits
+
+
+# PostgreSQL walks the middle tier type by type: a window of ids in order, testing each
+# document's stored words and names, or the type's names index for the candidates, sorted.
+# Walking a document costs about a tenth of a candidate from the names index (its words are
+# recomputed, then it is sorted): a walk is taken while it is expected to pass fewer than this
+# many documents per candidate of the type after the position.
+WALKED_DOCUMENTS_PER_CANDIDATE = 10
+# A walk's window holds this many times the documents it is expected to pass; past it, the
+# rest of the type's page comes from its names index.
+_SEARCH_WINDOW_MARGIN = 3
+_NAMES_INDEXES = {name: f"ix_search_document_names_{name}" for name in search.SEARCH_TYPES}
+_NAME_WORD_SHARES = text(
+    "SELECT tablename, most_common_elems::text::text[] AS words, most_common_elem_freqs AS shares "
+    "FROM pg_stats WHERE schemaname = current_schema() AND tablename IN :indexes"
+).bindparams(bindparam("indexes", expanding=True))
+_TYPE_ENDS = select(
+    *(
+        _end_document(name, target)
+        for name in search.SEARCH_TYPES
+        for target in (_DOCUMENT.c.target_id, _DOCUMENT.c.target_id.desc())
+    )
+)
+_TSQUERY = func.to_tsquery(literal_column("'simple'"), bindparam("q_match", type_=String))
+# The stored words, out of the full-text index's reach (a walk tests them row by row).
+_BODY_WALKED = func.coalesce(
+    literal_column("search_document.body_tsv"), literal_column("''::tsvector")
+).op("@@", return_type=Boolean)(_TSQUERY)
+_NAME_WORDS = func.to_tsvector(literal_column("'simple'"), _DOCUMENT.c.names_folded).op(
+    "@@", return_type=Boolean
+)(_TSQUERY)
+_HIT_COLUMNS = _DOCUMENT.c["id", "type", "target_id", "label", "content"]
+
+
+class _TypeDocuments(NamedTuple):
+    """A search type's documents: the first and the last one's id, and the share of them whose
+    names hold each of their commonest words (the statistics PostgreSQL keeps for the type's
+    names index)."""
+
+    first: int
+    last: int
+    word_shares: search.WordShares
+
+
+# Per database and dataset version (documents change only with the dataset).
+_type_documents_kept: dict[tuple[str, str], dict[str, _TypeDocuments]] = {}
+
+
+def _type_documents(session: Session) -> dict[str, _TypeDocuments]:
+    """``_TypeDocuments`` of each search type with documents, read once per dataset version."""
+    connection = session.connection()
+    key = (
+        connection.engine.url.render_as_string(),
+        _dataset_info(session).get("dataset_version", ""),
+    )
+    kept = _type_documents_kept.get(key)
+    if kept is not None:
+        return kept
+    ends = connection.execute(_TYPE_ENDS).one()
+    statistics = {
+        row.tablename: row
+        for row in connection.execute(_NAME_WORD_SHARES, {"indexes": list(_NAMES_INDEXES.values())})
+    }
+    kept = {}
+    for rank, name in enumerate(search.SEARCH_TYPES):
+        first, last = ends[2 * rank], ends[2 * rank + 1]
+        if first is None:
+            continue
+        # Without statistics no walk is expected to pay: the names index answers.
+        shares = _word_shares(statistics.get(_NAMES_INDEXES[name])) or search.WordShares({})
+        kept[name] = _TypeDocuments(int(first), int(last), shares)
+    if len(_type_documents_kept) >= 16:
+        _type_documents_kept.clear()
+    _type_documents_kept[key] = kept
+    return kept
+
+
+def _exactly_named_statement() -> Any:
+    """PostgreSQL: the documents of ``types`` after id ``after``, in id order, with a name or
+    alias that is the query (the top tier) and a body that matches it.
+
+    A document with one name has ``names_folded`` `` | name | `` (a hash index); the few with
+    several have them in an array index. The body is tested on those rows only.
+    """
+    several = _DOCUMENT.c.names_folded.like(literal_column("'% | % | % | %'"))
+    names = func.string_to_array(
+        func.btrim(_DOCUMENT.c.names_folded, literal_column("' |'")), literal_column("' | '")
+    )
+    named = (
+        select(*_HIT_COLUMNS, literal_column("search_document.body_tsv").label("body_tsv"))
+        .where(
+            or_(
+                _DOCUMENT.c.names_folded == bindparam("exact_names", type_=String),
+                and_(
+                    several,
+                    names.op("@>", return_type=Boolean)(
+                        cast_(array([bindparam("name", type_=Text)]), ARRAY(Text))
+                    ),
+                ),
+            )
+        )
+        .cte("named")
+        .prefix_with("MATERIALIZED")
+    )
+    return (
+        select(*(named.c[c.name] for c in _HIT_COLUMNS))
+        .where(
+            named.c.body_tsv.op("@@", return_type=Boolean)(_TSQUERY),
+            named.c.type.in_(bindparam("types", expanding=True)),
+            named.c.id > bindparam("after", type_=Integer),
+        )
+        .order_by(named.c.id)
+        .limit(bindparam("size", type_=Integer))
+    )
+
+
+_EXACTLY_NAMED = _exactly_named_statement()
+
+
+@cache
+def _middle_tier_statement(name: str, term_count: int, *, walked: bool) -> Any:
+    """PostgreSQL: documents of type ``name`` after id ``after`` in the middle tier of a query
+    of ``term_count`` terms, in id order: walked up to id ``upto``, or read from the type's
+    names index and sorted.
+
+    The type is written out: the names index is partial on it.
+    """
+    conditions = (
+        _DOCUMENT.c.type == literal_column(f"'{name}'"),
+        _DOCUMENT.c.id > bindparam("after", type_=Integer),
+        search.in_middle_tier(term_count),
+        _BODY_WALKED,
+    )
+    size = bindparam("size", type_=Integer)
+    if walked:
+        return (
+            select(*_HIT_COLUMNS)
+            .where(*conditions, _DOCUMENT.c.id <= bindparam("upto", type_=Integer))
+            .order_by(_DOCUMENT.c.id)
+            .limit(size)
+        )
+    # OFFSET 0: the candidates are read from the names index and sorted on their own, whatever
+    # the page's size, rather than walked in id order.
+    candidates = (
+        select(*_HIT_COLUMNS)
+        .where(*conditions, _NAME_WORDS)
+        .order_by(_DOCUMENT.c.id)
+        .offset(literal_column("0"))
+        .subquery("candidates")
+    )
+    return select(candidates).order_by(candidates.c.id).limit(size)
+
+
+def _search_by_tier_windows(
+    session: Session,
+    terms: list[search.Term],
+    q: str,
+    types: Sequence[str],
+    limit: int,
+    cursor: str | None,
+) -> list[_Hit] | None:
+    """PostgreSQL: the general query's first ``limit + 1`` hits, tier by tier, without ranking
+    every match of a common word (GIN gives matches in no order, and ranking them reads every
+    matching row: 29,000 for a word in 1.4% of two million documents).
+
+    Documents are in rank order (type rank, then id; checked when the data was loaded), so
+    within a tier, id order is result order. The top tier comes from two small indexes of whole
+    names. The middle tier is read type by type: where the type's names statistics say its
+    candidates are dense, a window of ids is walked in order, stopping at the page; where they
+    are sparse, the type's names index gives them, sorted. The bottom tier (the words are only
+    in the text) comes from the general query. None when the cursor is in the bottom tier.
+    """
+    documents = _type_documents(session)
+    connection = session.connection()
+    top_tier, after = 3, 0
+    if cursor is not None:
+        last_tier, last_rank, last_id = _search_position(cursor)
+        if last_tier not in (2, 3) or not 0 <= last_rank < len(search.SEARCH_TYPES):
+            return None
+        top_tier = last_tier
+        # The last document at or before the cursor's position, in rank order.
+        at_or_before = connection.execute(
+            _AT_OR_BEFORE, {"type": search.SEARCH_TYPES[last_rank], "target": last_id}
+        ).scalar()
+        earlier = [documents[n].last for n in search.SEARCH_TYPES[:last_rank] if n in documents]
+        after = int(at_or_before) if at_or_before is not None else max(earlier, default=0)
+    values = {"q_match": search.match_expression(session.get_bind().dialect, terms)}
+    middle_tier_values = {**values, **search.middle_tier_values(terms, q)}
+    wanted = limit + 1
+    hits: list[_Hit] = []
+    if top_tier == 3:
+        folded = search.fold(q)
+        named = connection.execute(
+            _EXACTLY_NAMED,
+            {
+                **values,
+                "exact_names": search.folded_names(folded),
+                "name": folded,
+                "types": list(types),
+                "after": after,
+                "size": wanted,
+            },
+        )
+        hits += [_hit(3, row) for row in named]
+        after = 0
+    for name in search.SEARCH_TYPES:
+        kind = documents.get(name)
+        if len(hits) >= wanted or name not in types or kind is None:
+            continue
+        start = max(kind.first - 1, after)
+        share = search.estimated_share(terms, kind.word_shares)
+        need = wanted - len(hits)
+        passed = need / share if share > 0 else math.inf
+        rows: list[Any] = []
+        if start < kind.last and passed <= WALKED_DOCUMENTS_PER_CANDIDATE * share * (
+            kind.last - start
+        ):
+            upto = min(kind.last, start + math.ceil(_SEARCH_WINDOW_MARGIN * passed))
+            statement = _middle_tier_statement(name, len(terms), walked=True)
+            rows += connection.execute(
+                statement, {**middle_tier_values, "after": start, "upto": upto, "size": need}
+            ).all()
+            start = kind.last if len(rows) == need else upto
+        if start < kind.last:
+            statement = _middle_tier_statement(name, len(terms), walked=False)
+            rows += connection.execute(
+                statement, {**middle_tier_values, "after": start, "size": need - len(rows)}
+            ).all()
+        hits += [_hit(2, row) for row in rows]
+    if len(hits) < wanted:
+        # After the middle tier's last hit of every type.
+        bottom = (2, len(search.SEARCH_TYPES), "")
+        hits += _search_ranked(session, terms, q, types, wanted - len(hits), bottom)
+    return hits
+
+
+def _hit(tier: int, row: Any) -> _Hit:
+    return _Hit(
+        tier, search.SEARCH_TYPES.index(row.type), row.target_id, row.type, row.label, row.content
+    )

@@ -12,6 +12,7 @@ appear together, exactly. Every term must match. Case, accents and punctuation a
 
 from __future__ import annotations
 
+import bisect
 import html
 import itertools
 import re
@@ -95,25 +96,45 @@ def parse_query(q: str) -> list[Term]:
     return terms
 
 
-def estimated_share(terms: list[Term], word_shares: Mapping[str, float], unlisted: float) -> float:
+class WordShares:
+    """The share of documents holding each of the commonest words (PostgreSQL's statistics of a
+    full-text column or index), and ``unlisted``, the share any other word stays under (by
+    default the least listed share). Words are kept sorted, so that a prefix's total share is
+    two bisections, not a pass over every listed word."""
+
+    def __init__(self, shares: Mapping[str, float], unlisted: float | None = None):
+        self.words = sorted(shares)
+        self.shares = dict(shares)
+        self.unlisted = min(shares.values(), default=0.0) if unlisted is None else unlisted
+        self._running = list(
+            itertools.accumulate((self.shares[w] for w in self.words), initial=0.0)
+        )
+
+    def of_word(self, word: str) -> float:
+        """The share of documents holding ``word``, or at most holding it when not listed."""
+        return self.shares.get(word, self.unlisted)
+
+    def of_prefix(self, prefix: str) -> float:
+        """The share of documents holding a word that starts with ``prefix``, at most: every
+        listed word it starts, plus one unlisted word."""
+        first = bisect.bisect_left(self.words, prefix)
+        last = bisect.bisect_left(self.words, prefix + "\U0010ffff")
+        return min(1.0, self._running[last] - self._running[first] + self.unlisted)
+
+
+def estimated_share(terms: list[Term], shares: WordShares) -> float:
     """An estimate of the share of documents matching every term, from the share of documents
-    holding each word: ``word_shares`` lists the commonest words (PostgreSQL's statistics of
-    the full-text column), and any word not listed is held by at most ``unlisted``.
+    holding each word.
 
     A document matches a term only if it holds each of the term's words, so the term's rarest
-    word bounds its share; terms are taken as independent. A prefix stands for every listed
-    word it starts plus, at most, one unlisted word's share.
+    word bounds its share; terms are taken as independent.
     """
     share = 1.0
     for term in terms:
         *whole, last = term.words
-        shares = [word_shares.get(word, unlisted) for word in whole]
-        if term.prefix:
-            completed = sum(f for word, f in word_shares.items() if word.startswith(last))
-            shares.append(min(1.0, completed + unlisted))
-        else:
-            shares.append(word_shares.get(last, unlisted))
-        share *= min(shares)
+        words = [shares.of_word(word) for word in whole]
+        words.append(shares.of_prefix(last) if term.prefix else shares.of_word(last))
+        share *= min(words)
     return share
 
 
@@ -240,19 +261,39 @@ def folded_names(*names: str) -> str:
     return " | " + " | ".join(dict.fromkeys(f for f in folded if f)) + " | "
 
 
+def _name_patterns(terms: list[Term], q: str) -> tuple[str, list[str]]:
+    """LIKE patterns over ``names_folded``: a name or alias that is the query, and per term, the
+    term within a name or alias. Folded words hold no ``%`` or ``_``."""
+    exact = "% | " + fold(q) + " | %"
+    return exact, ["% " + " ".join(t.words) + ("%" if t.prefix else " %") for t in terms]
+
+
 def relevance(terms: list[Term], q: str) -> ColumnElement[int]:
     """Relevance tier: 3 the name or an alias is the query, 2 every term is in the name or an
     alias (title for events, text for quotes), 1 the terms are only in the text."""
     names = col(SearchDocument.names_folded)
-    in_names = and_(
-        true(),
-        *(names.like("% " + " ".join(t.words) + ("%" if t.prefix else " %")) for t in terms),
-    )
+    exact, within = _name_patterns(terms, q)
     return case(
-        (names.like("% | " + fold(q) + " | %"), 3),
-        (in_names, 2),
+        (names.like(exact), 3),
+        (and_(true(), *(names.like(pattern) for pattern in within)), 2),
         else_=1,
     )
+
+
+def in_middle_tier(term_count: int) -> ColumnElement[bool]:
+    """``relevance`` is 2, for a query of ``term_count`` terms, with the patterns as bound
+    parameters (``middle_tier_values``): one statement serves every such query."""
+    names = col(SearchDocument.names_folded)
+    return and_(
+        ~names.like(bindparam("exact_name", type_=String)),
+        *(names.like(bindparam(f"within_name_{i}", type_=String)) for i in range(term_count)),
+    )
+
+
+def middle_tier_values(terms: list[Term], q: str) -> dict[str, str]:
+    """The bound parameters of ``in_middle_tier`` for a query."""
+    exact, within = _name_patterns(terms, q)
+    return {"exact_name": exact, **{f"within_name_{i}": p for i, p in enumerate(within)}}
 
 
 SCORES = {3: 1.0, 2: 0.75, 1: 0.5}

@@ -408,14 +408,19 @@ def test_postgresql_quote_search_by_id_windows_returns_the_general_querys_pages(
 def test_the_words_shares_bound_a_querys_share() -> None:
     """A query's estimated share of documents: its terms' shares multiplied, each term as
     common as its rarest word, a prefix as every listed word it starts plus one unlisted."""
-    shares = {"war": 0.2, "warm": 0.1, "peace": 0.5, "talks": 0.05}
+    shares = search.WordShares({"war": 0.2, "warm": 0.1, "peace": 0.5, "talks": 0.05}, 0.01)
     terms = search.parse_query
-    assert search.estimated_share(terms('"war"'), shares, 0.01) == pytest.approx(0.2)
-    assert search.estimated_share(terms("war"), shares, 0.01) == pytest.approx(0.31)
-    assert search.estimated_share(terms('"peace talks"'), shares, 0.01) == pytest.approx(0.05)
-    assert search.estimated_share(terms('"war" "peace"'), shares, 0.01) == pytest.approx(0.1)
-    assert search.estimated_share(terms('"truce"'), shares, 0.01) == pytest.approx(0.01)
-    assert search.estimated_share(terms('"truce" "war"'), shares, 0.01) == pytest.approx(0.002)
+    assert search.estimated_share(terms('"war"'), shares) == pytest.approx(0.2)
+    assert search.estimated_share(terms("war"), shares) == pytest.approx(0.31)
+    assert search.estimated_share(terms("wa"), shares) == pytest.approx(0.31)
+    assert search.estimated_share(terms("warmer"), shares) == pytest.approx(0.01)
+    assert search.estimated_share(terms('"peace talks"'), shares) == pytest.approx(0.05)
+    assert search.estimated_share(terms('"war" "peace"'), shares) == pytest.approx(0.1)
+    assert search.estimated_share(terms('"truce"'), shares) == pytest.approx(0.01)
+    assert search.estimated_share(terms('"truce" "war"'), shares) == pytest.approx(0.002)
+    assert search.estimated_share(terms("p"), shares) == pytest.approx(0.51)
+    assert search.WordShares({"a": 0.3, "b": 0.1}).unlisted == pytest.approx(0.1)
+    assert search.estimated_share(terms("x"), search.WordShares({})) == 0
 
 
 def _search_pages(client: TestClient, params: dict[str, str | int]) -> list[dict[str, Any]]:
@@ -556,6 +561,72 @@ def test_search_walked_tier_by_tier_returns_the_general_querys_pages_and_the_rul
     if engine.dialect.name == "sqlite":
         assert len(calls) > 100
         assert all(calls), "every page was walked, none fell back"
+
+
+def test_postgresql_search_by_tier_windows_returns_the_general_querys_pages(
+    synth_url: str, monkeypatch: MonkeyPatch
+) -> None:
+    """PostgreSQL's search, its top tier from the whole names' indexes and its middle tier
+    walked type by type, returns the general query's pages however each type is read: walked
+    in one window, read from its names index, or a small window and then the names index."""
+    settings = Settings(database_url=synth_url, response_cache_size=0)
+    built: list[bool] = []
+    middle_tier_statement = queries._middle_tier_statement
+
+    def counted(name: str, term_count: int, *, walked: bool) -> Any:
+        built.append(walked)
+        return middle_tier_statement(name, term_count, walked=walked)
+
+    monkeypatch.setattr(queries, "_middle_tier_statement", counted)
+    if not synth_url.startswith("postgresql"):
+        with TestClient(create_app(settings)) as client:
+            answer = client.get("/v1/search", params={"q": VOCABULARY[0]})
+        assert answer.status_code == 200
+        assert answer.json()["data"]
+        assert built == [], "SQLite walks its full-text index"
+        return
+    engine = build_engine(settings)
+    with engine.connect() as connection:
+        actor = connection.execute(
+            select(col(models.Actor.name)).order_by(col(models.Actor.id)).limit(1)
+        ).scalar_one()
+    engine.dispose()
+    cases: list[dict[str, str | int]] = [
+        {"q": VOCABULARY[0], "limit": 50},  # many quotes' names, the articles' text
+        {"q": VOCABULARY[5], "limit": 7},
+        {"q": VOCABULARY[300], "limit": 20},  # rare: the articles' text fills the pages
+        {"q": actor.split()[-1], "limit": 1},  # an alias: the top tier, a cursor inside it
+        {"q": actor, "limit": 3, "types": "actor,quote,event"},
+        {"q": "march", "limit": 40, "types": "event,article"},  # event titles' dates
+        {"q": f"we will {VOCABULARY[2]}", "limit": 10},
+        {"q": VOCABULARY[0][:2], "limit": 100, "types": "quote"},
+        {"q": "zzzz", "limit": 5},
+    ]
+    answers = {}
+    with TestClient(create_app(settings)) as client:
+        for label, per_candidate, margin in [
+            ("walked", 10**9, 10**6),
+            ("names index", 0, 3),
+            ("window then names index", 10**9, 0.05),
+        ]:
+            monkeypatch.setattr(queries, "WALKED_DOCUMENTS_PER_CANDIDATE", per_candidate)
+            monkeypatch.setattr(queries, "_SEARCH_WINDOW_MARGIN", margin)
+            built.clear()
+            answers[label] = [_search_pages(client, params) for params in cases]
+            if label == "names index":
+                assert built, label
+                assert not any(built), label
+            else:
+                assert built.count(True) > len(cases), (label, "types were walked")
+            if label == "window then names index":
+                assert built.count(False) > len(cases), "windows were finished from the index"
+        monkeypatch.setattr(queries, "_walk_search_in_rank_order", lambda session: False)
+        general = [_search_pages(client, params) for params in cases]
+    assert answers == dict.fromkeys(answers, general)
+    scores = Counter(r["score"] for pages in general for page in pages for r in page["data"])
+    assert scores[1.0] > 0, scores
+    assert scores[0.75] > 100, scores
+    assert scores[0.5] > 20, scores
 
 
 def test_search_pages_after_any_cursor_position_follow_the_rules_ranking(synth_url: str) -> None:
