@@ -2702,10 +2702,11 @@ def _search_by_full_text_walk(
 
 
 # PostgreSQL walks the middle tier type by type: a window of ids in order, testing each
-# document's stored words and names, or the type's names index for the candidates, sorted.
-# Walking a document costs about a tenth of a candidate from the names index (its words are
-# recomputed, then it is sorted): a walk is taken while it is expected to pass fewer than this
-# many documents per candidate of the type after the position.
+# document's stored words and names, or the type's names index for the candidates, sorted. A
+# walk costs about a tenth of a candidate from the names index (0.33 against 3.4 us at a
+# million quotes: the candidate's words are recomputed, then it is sorted), so it is taken
+# while it is expected to pass fewer than this many documents per candidate of the type after
+# the position.
 WALKED_DOCUMENTS_PER_CANDIDATE = 10
 # A walk's window holds this many times the documents it is expected to pass; past it, the
 # rest of the type's page comes from its names index.
@@ -2722,7 +2723,12 @@ _TYPE_ENDS = select(
         for target in (_DOCUMENT.c.target_id, _DOCUMENT.c.target_id.desc())
     )
 )
-_TSQUERY = func.to_tsquery(literal_column("'simple'"), bindparam("q_match", type_=String))
+# A subquery, so that PostgreSQL parses the query once per statement (an InitPlan): a plan
+# made for any value otherwise parses it again for each row walked (4.5 against 2.1 ms for a
+# walk of 10,000 documents).
+_TSQUERY = select(
+    func.to_tsquery(literal_column("'simple'"), bindparam("q_match", type_=String))
+).scalar_subquery()
 # The stored words, out of the full-text index's reach (a walk tests them row by row).
 _BODY_WALKED = func.coalesce(
     literal_column("search_document.body_tsv"), literal_column("''::tsvector")
