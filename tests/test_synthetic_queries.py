@@ -604,6 +604,10 @@ def test_postgresql_search_by_tier_windows_returns_the_general_querys_pages(
     ]
     answers = {}
     with TestClient(create_app(settings)) as client:
+        # At this size every query is expected to match few documents: the general query.
+        _search_pages(client, {"q": VOCABULARY[0]})
+        assert built == [], "few matches are ranked by the general query"
+        monkeypatch.setattr(queries, "GENERAL_SEARCH_MATCHES", 0)
         for label, per_candidate, margin in [
             ("walked", 10**9, 10**6),
             ("names index", 0, 3),
