@@ -952,8 +952,12 @@ def event_facets(
     return facets
 
 
-# Above this many buckets the timeline takes every bucket's first events in one windowed query;
-# below it, one short index range per bucket is cheaper.
+# Filtered by an actor, a place, an article or words, a timeline of more buckets than this
+# takes every bucket's first events from one windowed query over the matching events (few);
+# below it, one short index range per bucket is cheaper. Filtered by dates, types and statuses
+# only, it always reads them per bucket: each bucket's range stops at its first events, where
+# the windowed query reads every event of the range (a million events by month: 617 against
+# 12 ms on PostgreSQL).
 TIMELINE_BUCKET_QUERIES = 60
 
 
@@ -963,12 +967,14 @@ def timeline(
     *,
     bucket: str,
     events_per_bucket: int,
-    bucket_queries: int = TIMELINE_BUCKET_QUERIES,
+    bucket_queries: int | None = None,
 ) -> tuple[list[s.TimelineBucket], int]:
     """Matching dated events in buckets no finer than each event's own precision.
 
     Returns the buckets in time order (a coarser bucket before the finer ones that start with
-    it) and the number of matching events left out because they are undated.
+    it) and the number of matching events left out because they are undated. Each bucket's
+    first events are read per bucket up to ``bucket_queries`` buckets, beyond that by one
+    windowed query (by default: see ``TIMELINE_BUCKET_QUERIES``).
     """
     finest = {"year": 4, "month": 7, "day": 10}[bucket]
     span_classes = _span_classes(session)
@@ -977,6 +983,9 @@ def timeline(
     else:
         counts, undated = _event_bucket_counts(session, filters, finest)
     keys = sorted(counts)
+    if bucket_queries is None:
+        by_bucket = _answered_by_stored_counts(filters)
+        bucket_queries = len(keys) if by_bucket else TIMELINE_BUCKET_QUERIES
     members: dict[str, list[str]] = {}
     if events_per_bucket > 0 and len(keys) <= bucket_queries:
         members = _first_events_per_bucket(

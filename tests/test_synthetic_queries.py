@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from _pytest.monkeypatch import MonkeyPatch
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
@@ -866,6 +866,47 @@ def test_postgresql_date_range_statements_stay_short_enough_for_psycopg_to_cache
         sql = str(statement.compile(dialect=dialect()))
         assert "unnest" in sql
         assert len(sql.encode()) < MAX_CACHED_STATEMENT_LENGTH, sql
+
+
+def test_a_timeline_of_many_buckets_reads_them_per_bucket_unless_few_events_match(
+    synth_url: str, monkeypatch: MonkeyPatch
+) -> None:
+    """Filtered by dates, types and statuses only, every bucket's first events come from its
+    own index range however many buckets there are, as the windowed query would read every
+    event of the range; filtered by an actor, over many buckets, from the windowed query."""
+    windowed: list[int] = []
+    first_events_of_buckets = queries._first_events_of_buckets
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        windowed.append(1)
+        return first_events_of_buckets(*args, **kwargs)
+
+    monkeypatch.setattr(queries, "_first_events_of_buckets", counted)
+    monkeypatch.setattr(queries, "TIMELINE_BUCKET_QUERIES", 10)
+    engine = build_engine(Settings(database_url=synth_url))
+    with Session(engine) as session:
+        actor = session.execute(
+            select(col(models.EventActor.actor_id))
+            .group_by(col(models.EventActor.actor_id))
+            .order_by(func.count().desc())
+            .limit(1)
+        ).scalar_one()
+        cases = [
+            (EventFilter(), "month", False),
+            (EventFilter(period=(date(2003, 1, 1), date(2020, 12, 31))), "day", False),
+            (EventFilter(types=("statement", "meeting"), statuses=("occurred",)), "month", False),
+            (EventFilter(actor=actor), "day", True),
+        ]
+        for filters, bucket, windows in cases:
+            windowed.clear()
+            buckets, _ = queries.timeline(session, filters, bucket=bucket, events_per_bucket=3)
+            assert len(buckets) > 10, (filters, bucket)
+            assert windowed == ([1] if windows else []), (filters, bucket)
+            expected, _ = queries.timeline(
+                session, filters, bucket=bucket, events_per_bucket=3, bucket_queries=0
+            )
+            assert buckets == expected
+    engine.dispose()
 
 
 def test_a_timeline_range_starting_inside_buckets_reads_them_together(synth_url: str) -> None:
