@@ -57,6 +57,8 @@ def _all_pages(
     ids: list[str] = []
     cursor: str | None = None
     while True:
+        # A cursor that led back would page forever.
+        assert len(ids) <= 100_000, "pages do not end"
         answer = client.get(path, params={**params, **({"cursor": cursor} if cursor else {})})
         assert answer.status_code == 200, answer.text
         body = answer.json()
@@ -95,7 +97,28 @@ def test_date_range_pages_match_a_brute_force_overlap(synth_url: str) -> None:
     assert {row.span_class for row in events} >= {0, 1, 5, 7, 9}, "synth mixes every kind of span"
 
     rng = random.Random(11)
+    # Every page in both directions without a date filter too: a page crosses from the dated
+    # events to the undated ones, and cursors land in either.
+    unfiltered: list[dict[str, str | int]] = [
+        {"limit": 97, "sort": sort, **kind}
+        for sort in ("date", "-date")
+        for kind in ({}, {"type": TYPES[0]})
+    ]
     with TestClient(create_app(Settings(database_url=url, response_cache_size=0))) as client:
+        for case in unfiltered:
+            ids = _all_pages(client, case)
+            chosen = [row for row in events if "type" not in case or row.type == case["type"]]
+            dated = sorted(
+                (row for row in chosen if row.date_start is not None),
+                key=lambda row: (row.date_start, row.id),
+                reverse=case["sort"] == "-date",
+            )
+            undated = sorted(
+                (row.id for row in chosen if row.date_start is None),
+                reverse=case["sort"] == "-date",
+            )
+            assert undated, "synth writes undated events"
+            assert ids == [row.id for row in dated] + undated, case
         for _ in range(30):
             params: dict[str, str | int] = {"limit": rng.choice([9, 50])}
             first: date | None = None
