@@ -4,16 +4,27 @@ the real schema (the same tables, indexes and search index as the curated seed).
 For N events it writes about N/10 actors, N/20 locations (a country / region / city tree),
 N quotes, N/200 articles whose text really contains every evidence span, and the link rows. Dates
 mix day, month and year precision; some events are undated. Nothing here is used by the API.
+
+For large datasets a producer process generates the articles' rows (continuing the one random
+sequence) while this one inserts them: on two cores, generating took about as long as inserting.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import itertools
+import multiprocessing
+import queue
 import random
+import traceback
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, get_args
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
+from typing import Any, TypeAlias, get_args
 
 from sqlalchemy import Column, MetaData, Table, delete, false, insert, select
 from sqlalchemy.engine import Engine
@@ -34,7 +45,10 @@ from app.seeding import CONTEXT_LENGTH, TABLE_ORDER, ActorRoleInEvent, EventType
 from app.timeline_counts import write_timeline_counts
 
 EVENTS_PER_ARTICLE = 200
+ARTICLES_PER_CHUNK = 5
 BATCH = 5_000
+# Smaller datasets are generated in process: a producer would save next to nothing.
+PRODUCER_MIN_EVENTS = 20_000
 SYLLABLES = [
     "al",
     "ba",
@@ -83,7 +97,10 @@ VOCABULARY = list(
         for i in range(1500)
     )
 )
-WORD_WEIGHTS = [1 / (rank + 10) for rank in range(len(VOCABULARY))]
+# Cumulative: ``random.choices`` would otherwise add up 1,500 weights for every quote.
+WORD_CUMULATIVE_WEIGHTS = list(
+    itertools.accumulate(1 / (rank + 10) for rank in range(len(VOCABULARY)))
+)
 OPENINGS = ("We will", "They must", "Our partners", "The government", "Nobody can", "It is time to")
 EVENT_TYPES = list(get_args(EventType))
 STATUSES = (("occurred", 70), ("ongoing", 10), ("planned", 12), ("expected", 8))
@@ -102,6 +119,12 @@ VERBS = {
     "policy_shift": "changed course on",
     "other": "was reported in",
 }
+Actor = tuple[str, str, str]
+"""An actor's id, name and kind."""
+Place = tuple[str, str, str, str | None, float | None, float | None]
+"""A location's id, name, kind, parent id, latitude and longitude."""
+Rows = dict[type[Any], list[dict[str, Any]]]
+"""Rows to insert, by table."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +193,7 @@ class _Writer:
 
     def __init__(self, connection: Any):
         self.connection = connection
-        self.rows: dict[type[Any], list[dict[str, Any]]] = {table: [] for table in TABLE_ORDER}
+        self.rows: Rows = {table: [] for table in TABLE_ORDER}
         self.staging = _staging_table()
         self.staging.create(connection)
 
@@ -178,6 +201,13 @@ class _Writer:
         self.rows[table].append(values)
         if len(self.rows[table]) >= BATCH:
             self.flush()
+
+    def insert(self, rows: Rows) -> None:
+        """Insert ``rows`` (and whatever is buffered) now: a chunk at a time, the producer makes
+        the next chunk meanwhile."""
+        for table, values in rows.items():
+            self.rows[table] += values
+        self.flush()
 
     def flush(self) -> None:
         for table in TABLE_ORDER:
@@ -224,7 +254,11 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
     ]
     locations = _locations(rng, location_count)
 
-    with engine.begin() as connection:
+    with (
+        _existing_objects_frozen(),
+        _article_chunks(rng, events, actors, locations) as chunks,
+        engine.begin() as connection,
+    ):
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
         for table in reversed(TABLE_ORDER):
@@ -273,10 +307,8 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
                 content=name,
             )
         writer.flush()
-        for article_index in range(article_count):
-            first = article_index * EVENTS_PER_ARTICLE
-            last = min(events, first + EVENTS_PER_ARTICLE)
-            _article(writer, rng, article_index, range(first, last), actors, locations)
+        for rows in chunks:
+            writer.insert(rows)
         writer.add(models.DatasetInfo, key="dataset_version", value=version)
         # Year-precision dates are the longest periods synth writes.
         writer.add(models.DatasetInfo, key="longest_event_span_days", value="365")
@@ -303,10 +335,23 @@ def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
     return SynthSummary(events, actor_count, location_count, events, article_count, version)
 
 
-def _locations(
-    rng: random.Random, count: int
-) -> list[tuple[str, str, str, str | None, float | None, float | None]]:
-    places: list[tuple[str, str, str, str | None, float | None, float | None]] = []
+@contextmanager
+def _existing_objects_frozen() -> Iterator[None]:
+    """Keep the garbage collector's full passes off the objects that exist already (the modules,
+    SQLAlchemy's and pydantic's structures): they took a tenth of synth's time, mostly while
+    rendering cards."""
+    if gc.get_freeze_count():  # the caller freezes objects itself: leave that to it
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _locations(rng: random.Random, count: int) -> list[Place]:
+    places: list[Place] = []
     countries = max(2, count // 100)
     regions = max(4, count // 10)
     for i in range(count):
@@ -332,14 +377,108 @@ def _locations(
     return places
 
 
+@contextmanager
+def _article_chunks(
+    rng: random.Random, events: int, actors: list[Actor], locations: list[Place]
+) -> Iterator[Iterator[Rows]]:
+    """The rows of every article, its events and their links, evidence and quotes, in chunks of
+    ``ARTICLES_PER_CHUNK`` articles, drawn from ``rng``: made by a producer process for large
+    datasets."""
+    if events < PRODUCER_MIN_EVENTS or "fork" not in multiprocessing.get_all_start_methods():
+        yield _generated_chunks(rng, events, actors, locations)
+    else:
+        with _produced_chunks(rng, events, actors, locations) as chunks:
+            yield chunks
+
+
+def _generated_chunks(
+    rng: random.Random, events: int, actors: list[Actor], locations: list[Place]
+) -> Iterator[Rows]:
+    article_count = max(1, -(-events // EVENTS_PER_ARTICLE))
+    for first in range(0, article_count, ARTICLES_PER_CHUNK):
+        rows: Rows = {}
+        for index in range(first, min(article_count, first + ARTICLES_PER_CHUNK)):
+            numbers = range(
+                index * EVENTS_PER_ARTICLE, min(events, (index + 1) * EVENTS_PER_ARTICLE)
+            )
+            _article(rows, rng, index, numbers, actors, locations)
+        yield rows
+
+
+@dataclass(frozen=True)
+class _ProducerFailed:
+    """What the producer process sends instead of its next chunk when it fails."""
+
+    trace: str
+
+
+# A string: multiprocessing queues cannot be subscripted at run time.
+_Chunks: TypeAlias = "Queue[Rows | _ProducerFailed | None]"
+
+
+def _produce(
+    rng: random.Random, events: int, actors: list[Actor], locations: list[Place], out: _Chunks
+) -> None:
+    """The producer process: puts every chunk on ``out``, then None."""
+    try:
+        for rows in _generated_chunks(rng, events, actors, locations):
+            out.put(rows)
+    except Exception:
+        out.put(_ProducerFailed(traceback.format_exc()))
+    else:
+        out.put(None)
+
+
+@contextmanager
+def _produced_chunks(
+    rng: random.Random, events: int, actors: list[Actor], locations: list[Place]
+) -> Iterator[Iterator[Rows]]:
+    """``_generated_chunks`` made by a producer process, a few chunks ahead of the reader."""
+    # Forked, not spawned: a spawned process would re-run the caller's main module, which need
+    # not guard its work with ``if __name__ == "__main__"``. The child uses nothing it inherits
+    # but the arguments, and leaves without finalizing any of it (multiprocessing's os._exit).
+    context = multiprocessing.get_context("fork")
+    chunks: _Chunks = context.Queue(maxsize=4)
+    producer = context.Process(
+        target=_produce,
+        args=(rng, events, actors, locations, chunks),
+        name="dossier-synth-producer",
+        daemon=True,
+    )
+    producer.start()
+    try:
+        yield _received(chunks, producer)
+    finally:
+        if producer.is_alive():
+            producer.terminate()
+        producer.join()
+        chunks.close()
+
+
+def _received(chunks: _Chunks, producer: BaseProcess) -> Iterator[Rows]:
+    while True:
+        try:
+            item = chunks.get(timeout=1)
+        except queue.Empty:
+            # Once the producer has exited, whatever it put is in the queue already.
+            if not producer.is_alive() and chunks.empty():
+                raise RuntimeError(
+                    f"the synthetic data producer exited with code {producer.exitcode}"
+                ) from None
+            continue
+        if item is None:
+            return
+        if isinstance(item, _ProducerFailed):
+            raise RuntimeError(f"the synthetic data producer failed:\n{item.trace}")
+        yield item
+
+
 def _sentences(
     rng: random.Random,
     event_ids: range,
-    actors: list[tuple[str, str, str]],
-    locations: list[tuple[str, str, str, str | None, float | None, float | None]],
-) -> Iterator[
-    tuple[int, list[tuple[str, str, str]], Any, str, str, tuple[date, date, str, str] | None, str]
-]:
+    actors: list[Actor],
+    locations: list[Place],
+) -> Iterator[tuple[int, list[Actor], Place, str, str, tuple[date, date, str, str] | None, str]]:
     for number in event_ids:
         event_type = rng.choice(EVENT_TYPES)
         cast = rng.sample(actors, k=rng.randint(1, 3))
@@ -347,20 +486,26 @@ def _sentences(
         period = _period(rng)
         when = f" in {period[3]}" if period else ""
         sentence = f"{cast[0][1]} {VERBS[event_type]} {place[1]}{when}."
-        quote = " ".join(
-            [rng.choice(OPENINGS), *rng.choices(VOCABULARY, weights=WORD_WEIGHTS, k=4), place[1]]
-        )
+        # Drawn in this order, the seed's dataset stays what it was (synth-v2).
+        opening = rng.choice(OPENINGS)
+        words = rng.choices(VOCABULARY, cum_weights=WORD_CUMULATIVE_WEIGHTS, k=4)
+        quote = " ".join([opening, *words, place[1]])
         yield number, cast, place, event_type, sentence, period, quote
 
 
 def _article(
-    writer: _Writer,
+    rows: Rows,
     rng: random.Random,
     index: int,
     event_ids: range,
-    actors: list[tuple[str, str, str]],
-    locations: list[tuple[str, str, str, str | None, float | None, float | None]],
+    actors: list[Actor],
+    locations: list[Place],
 ) -> None:
+    """Add one article's rows, and those of its events, to ``rows``."""
+
+    def add(table: type[Any], **values: Any) -> None:
+        rows.setdefault(table, []).append(values)
+
     article_id = f"article-{index:06d}"
     parts: list[str] = []
     offset = 0
@@ -378,7 +523,7 @@ def _article(
         )
     text = "".join(parts)
     published = date(2026, 1, 1) - timedelta(days=index % 3650)
-    writer.add(
+    add(
         models.Article,
         id=article_id,
         file_name=f"{article_id}.txt",
@@ -397,7 +542,7 @@ def _article(
         length=len(text),
         text=text,
     )
-    writer.add(
+    add(
         models.SearchDocument,
         type="article",
         target_id=article_id,
@@ -420,7 +565,7 @@ def _article(
         event_id = f"event-{number:07d}"
         start, end, precision, date_text = period if period else (None, None, None, None)
         title = sentence.rstrip(".")
-        writer.add(
+        add(
             models.Event,
             id=event_id,
             title=title,
@@ -436,7 +581,7 @@ def _article(
             sort_date=start or date(1, 1, 1),
             span_class=models.span_class_of(start, end),
         )
-        writer.add(
+        add(
             models.SearchDocument,
             type="event",
             target_id=event_id,
@@ -446,16 +591,16 @@ def _article(
             content=title,
         )
         for position, (actor_id, _, _) in enumerate(cast):
-            writer.add(
+            add(
                 models.EventActor,
                 event_id=event_id,
                 actor_id=actor_id,
                 role=ROLES[0] if position == 0 else rng.choice(ROLES[1:]),
                 position=position,
             )
-        writer.add(models.EventLocation, event_id=event_id, location_id=place[0], position=0)
-        writer.add(models.EventArticle, event_id=event_id, article_id=article_id)
-        writer.add(
+        add(models.EventLocation, event_id=event_id, location_id=place[0], position=0)
+        add(models.EventArticle, event_id=event_id, article_id=article_id)
+        add(
             models.Span,
             **_span(
                 article_id,
@@ -469,7 +614,7 @@ def _article(
             ),
         )
         quote_id = f"quote-{number:07d}"
-        writer.add(
+        add(
             models.Quote,
             id=quote_id,
             article_id=article_id,
@@ -484,8 +629,8 @@ def _article(
             said_text=None,
             said_basis=None,
         )
-        writer.add(models.QuoteEvent, quote_id=quote_id, event_id=event_id, position=0)
-        writer.add(
+        add(models.QuoteEvent, quote_id=quote_id, event_id=event_id, position=0)
+        add(
             models.Span,
             **_span(
                 article_id,
@@ -498,7 +643,7 @@ def _article(
                 owner_key=quote_id,
             ),
         )
-        writer.add(
+        add(
             models.SearchDocument,
             type="quote",
             target_id=quote_id,
