@@ -1970,29 +1970,41 @@ class _QuoteDocuments(NamedTuple):
     last: int
 
 
-# Per database and dataset version (documents change only with the dataset).
+KeptT = TypeVar("KeptT")
+
+
+def _kept_per_dataset(
+    session: Session, kept: dict[tuple[str, str], Any], read: Callable[[Connection], KeptT]
+) -> KeptT:
+    """``read(connection)``, once per database and dataset version (what it reads changes only
+    with the dataset), kept in ``kept`` (at most 16 entries)."""
+    connection = session.connection()
+    key = (
+        connection.engine.url.render_as_string(),
+        _dataset_info(session).get("dataset_version", ""),
+    )
+    if key not in kept:
+        if len(kept) >= 16:
+            kept.clear()
+        kept[key] = read(connection)
+    return cast(KeptT, kept[key])
+
+
 _quote_documents_kept: dict[tuple[str, str], _QuoteDocuments | None] = {}
-_NOT_READ = object()
 
 
-def _quote_documents(session: Session, info: dict[str, str]) -> _QuoteDocuments | None:
+def _quote_documents(session: Session) -> _QuoteDocuments | None:
     """``_QuoteDocuments`` of this database, read once per dataset version; None before
     PostgreSQL has statistics or when there are no quotes."""
-    connection = session.connection()
-    key = (connection.engine.url.render_as_string(), info.get("dataset_version", ""))
-    kept_before = _quote_documents_kept.get(key, _NOT_READ)
-    if kept_before is not _NOT_READ:
-        return cast(_QuoteDocuments | None, kept_before)
-    row = connection.execute(_BODY_WORD_SHARES).first()
+    return _kept_per_dataset(session, _quote_documents_kept, _read_quote_documents)
+
+
+def _read_quote_documents(connection: Connection) -> _QuoteDocuments | None:
+    word_shares = _word_shares(connection.execute(_BODY_WORD_SHARES).first())
     first, last = connection.execute(_QUOTE_DOCUMENTS).one()
-    kept = None
-    word_shares = _word_shares(row)
-    if word_shares is not None and first is not None:
-        kept = _QuoteDocuments(word_shares, int(first), int(last))
-    if len(_quote_documents_kept) >= 16:
-        _quote_documents_kept.clear()
-    _quote_documents_kept[key] = kept
-    return kept
+    if word_shares is None or first is None:
+        return None
+    return _QuoteDocuments(word_shares, int(first), int(last))
 
 
 def _word_shares(statistics: Any) -> search.WordShares | None:
@@ -2037,7 +2049,7 @@ def _quote_windows(session: Session, q: str, values: dict[str, Any]) -> _QuoteWi
     info = _dataset_info(session)
     if search.IN_ID_ORDER_KEY not in info:
         return None
-    documents = _quote_documents(session, info)
+    documents = _quote_documents(session)
     if documents is None:
         return None
     share = search.estimated_share(search.parse_query(q), documents.word_shares)
@@ -2648,15 +2660,18 @@ def _search_by_tier_walk(
 
 # Per type of SEARCH_TYPES, the id of its first and of its last document (NULL when it has
 # none): two probes of the (type, target_id) index each, as ids follow target ids within a type.
-# And whether any document has a name that is the query: the top tier's expression costs as
-# much as the others for a short prefix (FTS5 gathers a prefix's words before it walks), and
-# most queries have no exact name.
-_TYPE_RANGES = select(
+_TYPE_ENDS = select(
     *(
         _end_document(name, target)
         for name in search.SEARCH_TYPES
         for target in (_DOCUMENT.c.target_id, _DOCUMENT.c.target_id.desc())
-    ),
+    )
+)
+# SQLite: the same, and whether any document has a name that is the query: the top tier's expression costs as
+# much as the others for a short prefix (FTS5 gathers a prefix's words before it walks), and
+# most queries have no exact name.
+_TYPE_RANGES = select(
+    *_TYPE_ENDS.selected_columns,
     select(_FTS.c.rowid).where(text("search_fts MATCH :exact_query")).limit(1).scalar_subquery(),
 )
 _AT_OR_BEFORE = (
@@ -2683,6 +2698,19 @@ _TIER_WALK = (
     .order_by(_FTS.c.rowid)
     .limit(bindparam("size", type_=Integer))
 )
+
+
+def _document_at_or_before(
+    connection: Connection, rank: int, target_id: str, lasts: Sequence[int | None]
+) -> int:
+    """The id of the last search document at or before a cursor's position (type rank, id), in
+    rank order; 0 before every document. ``lasts``: per type rank, its last document's id."""
+    at_or_before = connection.execute(
+        _AT_OR_BEFORE, {"type": search.SEARCH_TYPES[rank], "target": target_id}
+    ).scalar()
+    if at_or_before is not None:
+        return int(at_or_before)
+    return max((last for last in lasts[:rank] if last is not None), default=0)
 
 
 def _search_by_full_text_walk(
@@ -2726,12 +2754,8 @@ def _search_by_full_text_walk(
         if last_tier not in search.SCORES or not 0 <= last_rank < len(ranges):
             return None
         top_tier = last_tier
-        # The last row at or before the cursor's position, in rank order.
-        at_or_before = connection.execute(
-            _AT_OR_BEFORE, {"type": search.SEARCH_TYPES[last_rank], "target": last_id}
-        ).scalar()
-        earlier = [b[1] for b in ranges[:last_rank] if b is not None]
-        after = int(at_or_before) if at_or_before is not None else max(earlier, default=0)
+        lasts = [None if b is None else b[1] for b in ranges]
+        after = _document_at_or_before(connection, last_rank, last_id, lasts)
     expressions = search.tier_expressions(terms, q)
     hits: list[_Hit] = []
     for tier in range(top_tier, 0, -1):
@@ -2780,13 +2804,6 @@ _NAME_WORD_SHARES = text(
     "SELECT tablename, most_common_elems::text::text[] AS words, most_common_elem_freqs AS shares "
     "FROM pg_stats WHERE schemaname = current_schema() AND tablename IN :indexes"
 ).bindparams(bindparam("indexes", expanding=True))
-_TYPE_ENDS = select(
-    *(
-        _end_document(name, target)
-        for name in search.SEARCH_TYPES
-        for target in (_DOCUMENT.c.target_id, _DOCUMENT.c.target_id.desc())
-    )
-)
 # A subquery, so that PostgreSQL parses the query once per statement (an InitPlan): a plan
 # made for any value otherwise parses it again for each row walked (4.5 against 2.1 ms for a
 # walk of 10,000 documents).
@@ -2823,20 +2840,15 @@ class _SearchDocuments(NamedTuple):
     total: int
 
 
-# Per database and dataset version (documents change only with the dataset).
 _search_documents_kept: dict[tuple[str, str], _SearchDocuments] = {}
 
 
 def _search_documents(session: Session) -> _SearchDocuments:
     """``_SearchDocuments`` of this database, read once per dataset version."""
-    connection = session.connection()
-    key = (
-        connection.engine.url.render_as_string(),
-        _dataset_info(session).get("dataset_version", ""),
-    )
-    kept = _search_documents_kept.get(key)
-    if kept is not None:
-        return kept
+    return _kept_per_dataset(session, _search_documents_kept, _read_search_documents)
+
+
+def _read_search_documents(connection: Connection) -> _SearchDocuments:
     ends = connection.execute(_TYPE_ENDS).one()
     statistics = {
         row.tablename: row
@@ -2853,11 +2865,7 @@ def _search_documents(session: Session) -> _SearchDocuments:
     body_shares = _word_shares(connection.execute(_BODY_WORD_SHARES).first())
     # The loaders number documents from 1, in rank order.
     total = max((kind.last for kind in types.values()), default=0)
-    kept = _SearchDocuments(types, body_shares, total)
-    if len(_search_documents_kept) >= 16:
-        _search_documents_kept.clear()
-    _search_documents_kept[key] = kept
-    return kept
+    return _SearchDocuments(types, body_shares, total)
 
 
 def _exactly_named_statement() -> Any:
@@ -2971,14 +2979,10 @@ def _search_by_tier_windows(
         if last_tier not in (2, 3) or not 0 <= last_rank < len(search.SEARCH_TYPES):
             return None
         top_tier = last_tier
-        # The last document at or before the cursor's position, in rank order.
-        at_or_before = connection.execute(
-            _AT_OR_BEFORE, {"type": search.SEARCH_TYPES[last_rank], "target": last_id}
-        ).scalar()
-        earlier = [
-            types_documents[n].last for n in search.SEARCH_TYPES[:last_rank] if n in types_documents
+        lasts = [
+            kind.last if (kind := types_documents.get(n)) else None for n in search.SEARCH_TYPES
         ]
-        after = int(at_or_before) if at_or_before is not None else max(earlier, default=0)
+        after = _document_at_or_before(connection, last_rank, last_id, lasts)
     values = {"q_match": search.match_expression(session.get_bind().dialect, terms)}
     middle_tier_values = {**values, **search.middle_tier_values(terms, q)}
     wanted = limit + 1
