@@ -207,6 +207,21 @@ class EventSpanCount(SQLModel, table=True):
     count: int
 
 
+class FacetCount(SQLModel, table=True):
+    """A count over a whole dataset (app.facet_counts), derived when the dataset is written:
+    how many events, quotes or actors have one value of a facet, and (with an empty facet and
+    value) how many rows each resource has. Unfiltered facets and ``/v1/meta`` read these
+    instead of counting every row per request."""
+
+    __tablename__ = "facet_count"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    resource: str = Field(primary_key=True, sa_type=String(32))
+    facet: str = Field(primary_key=True, sa_type=String(32))
+    value: str = Field(primary_key=True, sa_type=slug_type())
+    count: int
+
+
 class EventActor(SQLModel, table=True):
     __tablename__ = "event_actor"
 

@@ -55,6 +55,7 @@ from app import schemas as s
 from app import search
 from app.db import READ_ONLY_SQLITE
 from app.errors import InvalidParameter
+from app.facet_counts import TOTAL, year_of
 from app.pagination import decode_cursor, encode_cursor
 from app.seeding import period_of
 
@@ -281,7 +282,9 @@ def list_actors(
 def actor_facets(
     session: Session, names: Sequence[str], *, q: str | None, kinds: Sequence[str] | None
 ) -> dict[str, list[s.FacetValue]]:
-    """Counts of matching actors per kind."""
+    """Counts of matching actors per kind (over every actor: as stored by the loader)."""
+    if q is None and not kinds:
+        return {name: _stored_facet(session, "actors", name) for name in names}
     facets: dict[str, list[s.FacetValue]] = {}
     for _name in names:  # the only actor facet is kind
         statement = (
@@ -943,20 +946,35 @@ _FILTER_NAMES = frozenset(
 _KIND_NAMES = frozenset(("types", "statuses"))
 
 
-def _year_of(column: Any) -> Any:
-    # Dates read back as ISO text on both engines; the year is the first four characters.
-    return func.substr(cast_(column, String(10)), 1, 4)
-
-
 def _facet(rows: Iterable[Any]) -> list[s.FacetValue]:
     values = [s.FacetValue(value=str(r[0]), label=r[1], count=r[2]) for r in rows]
     return sorted(values, key=lambda v: (-v.count, v.value))
 
 
+_facet_count = m.metadata.tables["facet_count"]
+
+
+def _stored_facet(session: Session, resource: str, facet: str) -> list[s.FacetValue]:
+    """A facet over every item of ``resource``, as the loader counted it (app.facet_counts);
+    actor and place values are labelled with their names."""
+    named = {"actor": _actor, "speaker": _actor, "location": _location}.get(facet)
+    statement = select(
+        _facet_count.c.value,
+        named.c.name if named is not None else literal(None),
+        _facet_count.c.count,
+    ).where(_facet_count.c.resource == resource, _facet_count.c.facet == facet)
+    if named is not None:
+        statement = statement.join(named, named.c.id == _facet_count.c.value)
+    return _facet(session.execute(statement).all())
+
+
 def event_facets(
     session: Session, filters: s.EventFilter, names: Sequence[str]
 ) -> dict[str, list[s.FacetValue]]:
-    """Counts of matching events per type, status, actor, location or start year."""
+    """Counts of matching events per type, status, actor, location or start year (over every
+    event: as stored by the loader)."""
+    if filters == s.EventFilter():
+        return {name: _stored_facet(session, "events", name) for name in names}
     matching = _matching_event_ids(session, filters)
     event_id = col(m.Event.id)
     facets: dict[str, list[s.FacetValue]] = {}
@@ -970,7 +988,7 @@ def event_facets(
                 .group_by(column)
             )
         elif name == "year":
-            year = _year_of(col(m.Event.date_start))
+            year = year_of(col(m.Event.date_start))
             statement = (
                 select(year, literal(None), func.count())
                 .where(event_id.in_(matching), col(m.Event.date_start).is_not(None))
@@ -2192,7 +2210,10 @@ def quote_facets(
     event: str | None = None,
     period: tuple[date | None, date | None] = (None, None),
 ) -> dict[str, list[s.FacetValue]]:
-    """Counts of matching quotes per speaker, article or year said."""
+    """Counts of matching quotes per speaker, article or year said (over every quote: as
+    stored by the loader)."""
+    if q is None and speaker is article is event is None and period == (None, None):
+        return {name: _stored_facet(session, "quotes", name) for name in names}
     conditions = _quote_conditions(
         session, q=q, speaker=speaker, article=article, event=event, period=period
     )
@@ -2214,7 +2235,7 @@ def quote_facets(
                 .group_by(col(m.Quote.article_id))
             )
         else:
-            year = _year_of(col(m.Quote.said_start))
+            year = year_of(col(m.Quote.said_start))
             statement = (
                 select(year, literal(None), func.count())
                 .where(*conditions, col(m.Quote.said_start).is_not(None))
@@ -2364,22 +2385,11 @@ def dataset_version(session: Session) -> str | None:
 
 
 def counts(session: Session) -> s.Counts:
-    """How many of each resource the database holds (one statement)."""
-    tables = {
-        "articles": m.Article,
-        "actors": m.Actor,
-        "locations": m.Location,
-        "events": m.Event,
-        "quotes": m.Quote,
-        "relations": m.Relation,
-        "discrepancies": m.Discrepancy,
-        "evidence_spans": m.Span,
-    }
-    statement = select(
-        *(select(func.count()).select_from(t).scalar_subquery().label(n) for n, t in tables.items())
-    )
-    row = session.execute(statement).one()
-    return s.Counts(**row._mapping)
+    """How many of each resource the database holds, as the loader counted them."""
+    rows = session.execute(
+        select(_facet_count.c.resource, _facet_count.c.count).where(_facet_count.c.facet == TOTAL)
+    ).all()
+    return s.Counts(**dict(rows))
 
 
 def ping(session: Session) -> bool:

@@ -1038,9 +1038,10 @@ def build_seed_plan(seed_dir: Path) -> SeedPlan:
 
 def write_seed_plan(session: Session, plan: SeedPlan) -> None:
     """Replace every seeded row with the plan's rows, render the event and quote cards and
-    count the timeline. The caller commits."""
+    count the timeline and the facets. The caller commits."""
     # The cards module reads through app.queries, which imports this one.
     from app.cards import write_cards
+    from app.facet_counts import write_facet_counts
     from app.timeline_counts import write_timeline_counts
 
     for table in reversed(TABLE_ORDER):
@@ -1056,6 +1057,7 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
     gather_statistics(session.connection())
     write_cards(session.connection())
     write_timeline_counts(session.connection())
+    write_facet_counts(session.connection())
     record_document_order(session.connection())
     write_search_terms(session.connection())
 

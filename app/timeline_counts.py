@@ -76,8 +76,18 @@ def _recounts() -> list[tuple[Any, Select[Any]]]:
 
 def write_timeline_counts(connection: Connection) -> int:
     """Replace the stored counts with a recount of the events. Returns the rows written."""
+    return write_recounts(connection, _recounts())
+
+
+def stale_timeline_counts(connection: Connection) -> list[str]:
+    """One line per counts table whose rows differ from a recount of the events."""
+    return stale_recounts(connection, _recounts(), "events")
+
+
+def write_recounts(connection: Connection, recounts: list[tuple[Any, Select[Any]]]) -> int:
+    """Replace each table's rows with its recount. Returns the rows written."""
     written = 0
-    for table, recount in _recounts():
+    for table, recount in recounts:
         connection.execute(delete(table))
         columns = [column.name for column in table.columns]
         connection.execute(insert(table).from_select(columns, recount))
@@ -85,10 +95,12 @@ def write_timeline_counts(connection: Connection) -> int:
     return written
 
 
-def stale_timeline_counts(connection: Connection) -> list[str]:
-    """One line per counts table whose rows differ from a recount of the events."""
+def stale_recounts(
+    connection: Connection, recounts: list[tuple[Any, Select[Any]]], source: str
+) -> list[str]:
+    """One line per table whose rows differ from its recount (of ``source``, for the message)."""
     problems = []
-    for table, recount in _recounts():
+    for table, recount in recounts:
         stored = select(*table.columns)
         keys = [column.name for column in table.primary_key.columns]
         differing: set[tuple[Any, ...]] = set()
@@ -98,7 +110,7 @@ def stale_timeline_counts(connection: Connection) -> list[str]:
         if differing:
             first = ", ".join(str(value) for value in min(differing, key=str))
             problems.append(
-                f"{table.name}: {len(differing)} count(s) differ from a recount of the events "
+                f"{table.name}: {len(differing)} count(s) differ from a recount of the {source} "
                 f"(first: {first}; re-run the load)"
             )
     return problems

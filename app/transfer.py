@@ -19,13 +19,19 @@ from sqlmodel import col
 
 from app.cards import write_cards
 from app.db import gather_statistics, insert_rows, ready_for_reads
+from app.facet_counts import DERIVED_TABLES as FACET_TABLES
+from app.facet_counts import write_facet_counts
 from app.models import DatasetInfo, SearchTerm, metadata
 from app.search import SEARCH_TERMS_KEY, record_document_order, write_search_terms
-from app.timeline_counts import DERIVED_TABLES, write_timeline_counts
+from app.timeline_counts import DERIVED_TABLES as TIMELINE_TABLES
+from app.timeline_counts import write_timeline_counts
 
 FORMAT = "dossier-export"
 FORMAT_VERSION = 1
 BATCH_SIZE = 1000
+# Tables derived from the others on import, never copied from the file (a migrated empty
+# database holds the zero counts of its empty tables).
+DERIVED_TABLES = TIMELINE_TABLES | FACET_TABLES | {SearchTerm.__tablename__}
 
 
 class TransferError(Exception):
@@ -143,10 +149,12 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
                 f"the database is at {revision!r}; migrate one to match the other"
             )
         for table in metadata.sorted_tables:
+            if table.name in DERIVED_TABLES:
+                continue
             if connection.execute(select(func.count()).select_from(table)).scalar():
                 raise TransferError(f"the target database is not empty (table {table.name})")
         for table, rows in _tables(_rows(lines)):
-            if table.name in DERIVED_TABLES or table.name == SearchTerm.__tablename__:
+            if table.name in DERIVED_TABLES:
                 continue  # derived again below
             if table.name == DatasetInfo.__tablename__:
                 # Whether the words are listed is the target engine's own fact (below).
@@ -161,6 +169,7 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
         gather_statistics(connection)
         write_cards(connection)
         count += write_timeline_counts(connection)
+        count += write_facet_counts(connection)
         record_document_order(connection)
         count += write_search_terms(connection)
     ready_for_reads(engine)

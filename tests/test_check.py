@@ -210,6 +210,27 @@ def test_check_reports_a_timeline_count_that_no_longer_matches_the_events(
     assert "2 problem(s) found" in result.output
 
 
+def test_check_reports_a_stored_facet_count_that_no_longer_matches_the_rows(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE facet_count SET count = count + 1 "
+                "WHERE resource = 'events' AND facet = 'status' AND value = 'planned'"
+            )
+        )
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
+    assert result.exit_code == 1
+    assert (
+        "facet_count: 1 count(s) differ from a recount of the rows "
+        "(first: events, status, planned; re-run the load)"
+    ) in result.output
+    assert "1 problem(s) found" in result.output
+
+
 def test_check_reports_a_listed_word_missing_from_the_prefix_list(tmp_path: Path) -> None:
     # The list of the index's words serves SQLite's prefix searches only, so this database is
     # SQLite whatever the suite's engine.

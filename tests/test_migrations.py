@@ -214,6 +214,27 @@ def test_the_counts_migration_counts_what_the_loader_counts(
     assert {row[2] for row in spans} >= {5, 9}, "months and years last more than a day"
 
 
+def test_the_facet_counts_migration_counts_what_the_loader_counts(database_url: str) -> None:
+    def stored(url: str) -> set[tuple[Any, ...]]:
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            rows = {
+                tuple(row) for row in connection.execute(select(metadata.tables["facet_count"]))
+            }
+        engine.dispose()
+        return rows
+
+    loaded = stored(database_url)
+    assert ("events", "", "", 19) in loaded
+    assert {row[:2] for row in loaded} >= {("events", "actor"), ("quotes", "speaker")}
+    command.downgrade(alembic_config(database_url), "0012")
+    engine = create_engine(database_url)
+    assert "facet_count" not in inspect(engine).get_table_names()
+    engine.dispose()
+    upgrade_schema(database_url)
+    assert stored(database_url) == loaded
+
+
 def test_the_search_terms_migration_lists_what_the_loader_lists(database_url: str) -> None:
     listed = text("SELECT term FROM search_term ORDER BY term")
     recorded = text("SELECT value FROM dataset_info WHERE key = :key").bindparams(

@@ -1006,3 +1006,82 @@ def test_the_timeline_reads_each_span_class_window_as_an_index_range(synth_url: 
     else:
         assert "SCAN event_span_count" not in plan, plan
         assert "SEARCH event_span_count USING" in plan, plan
+
+
+def _expected_facet(counts: Counter[Any], labels: dict[str, str] | None = None) -> list[Any]:
+    """A facet as the API orders it: most frequent first, ties by value."""
+    return sorted(
+        (
+            {"value": str(value), "label": labels[value] if labels else None, "count": count}
+            for value, count in counts.items()
+        ),
+        key=lambda item: (-item["count"], item["value"]),
+    )
+
+
+def test_unfiltered_facets_and_meta_read_from_stored_counts_match_brute_force(
+    synth_url: str,
+) -> None:
+    engine = build_engine(Settings(database_url=synth_url))
+    with engine.connect() as connection:
+
+        def rows(*columns: Any) -> list[Any]:
+            return list(connection.execute(select(*columns)).all())
+
+        events = rows(models.Event.type, models.Event.status, models.Event.date_start)
+        actor_links = rows(models.EventActor.event_id, models.EventActor.actor_id)
+        place_links = rows(models.EventLocation.event_id, models.EventLocation.location_id)
+        quotes = rows(models.Quote.speaker_id, models.Quote.article_id, models.Quote.said_start)
+        actors = dict(rows(models.Actor.id, models.Actor.name))
+        actor_kinds = rows(models.Actor.kind)
+        places = dict(rows(models.Location.id, models.Location.name))
+        totals = {
+            name: connection.execute(
+                select(func.count()).select_from(models.metadata.tables[table])
+            ).scalar_one()
+            for name, table in (
+                ("articles", "article"),
+                ("actors", "actor"),
+                ("locations", "location"),
+                ("events", "event"),
+                ("quotes", "quote"),
+                ("relations", "relation"),
+                ("discrepancies", "discrepancy"),
+                ("evidence_spans", "span"),
+            )
+        }
+    engine.dispose()
+    expected_events = {
+        "type": _expected_facet(Counter(row.type for row in events)),
+        "status": _expected_facet(Counter(row.status for row in events)),
+        "year": _expected_facet(
+            Counter(str(row.date_start.year) for row in events if row.date_start is not None)
+        ),
+        "actor": _expected_facet(Counter(actor for _, actor in set(actor_links)), actors),
+        "location": _expected_facet(Counter(place for _, place in set(place_links)), places),
+    }
+    expected_quotes = {
+        "speaker": _expected_facet(
+            Counter(row.speaker_id for row in quotes if row.speaker_id), actors
+        ),
+        "article": _expected_facet(Counter(row.article_id for row in quotes)),
+        "year": _expected_facet(
+            Counter(str(row.said_start.year) for row in quotes if row.said_start is not None)
+        ),
+    }
+    assert len(expected_events["actor"]) > 20
+    assert len(expected_quotes["year"]) > 5
+    with TestClient(create_app(Settings(database_url=synth_url, response_cache_size=0))) as client:
+        names = ",".join(expected_events)
+        answer = client.get(f"/v1/events?facets={names}&limit=1").json()
+        assert answer["facets"] == expected_events
+        answer = client.get("/v1/quotes?facets=speaker,article,year&limit=1").json()
+        assert answer["facets"] == expected_quotes
+        answer = client.get("/v1/actors?facets=kind&limit=1").json()
+        assert answer["facets"] == {
+            "kind": _expected_facet(Counter(row.kind for row in actor_kinds))
+        }
+        assert client.get("/v1/meta").json()["counts"] == totals
+        # Every dated event passes this filter, so it is counted from the events per request.
+        counted = client.get("/v1/events?facets=year&limit=1&date_from=1000").json()
+        assert counted["facets"] == {"year": expected_events["year"]}

@@ -101,7 +101,7 @@ def test_import_refuses_a_file_that_is_not_an_export(
     assert "not a Dossier export" in result.output
 
 
-def test_import_recounts_the_timeline_instead_of_trusting_the_file(
+def test_import_recounts_the_timeline_and_facets_instead_of_trusting_the_file(
     sqlite_source: str, new_database: Callable[[], str], tmp_path: Path
 ) -> None:
     dump = tmp_path / "dump.ndjson"
@@ -111,7 +111,7 @@ def test_import_recounts_the_timeline_instead_of_trusting_the_file(
     tampered = []
     for line in lines:
         item = orjson.loads(line)
-        if item.get("table") in ("event_day_count", "event_span_count"):
+        if item.get("table") in ("event_day_count", "event_span_count", "facet_count"):
             item["row"]["count"] += 1000
         tampered.append(orjson.dumps(item))
     assert tampered != lines
@@ -122,4 +122,6 @@ def test_import_recounts_the_timeline_instead_of_trusting_the_file(
     assert table_contents(target) == table_contents(sqlite_source)
     with TestClient(create_app(Settings(database_url=target))) as client:
         answer = client.get("/v1/timeline?bucket=day&date_from=2025-08-17&date_to=2025-08-17")
+        counts = client.get("/v1/meta").json()["counts"]
     assert [(b["key"], b["count"]) for b in answer.json()["data"]][-1] == ("2025-08-17", 2)
+    assert counts["events"] == 19

@@ -1,0 +1,115 @@
+"""Counts over a whole dataset, written when the dataset is written: events per type, status,
+start year, actor and place; quotes per speaker, article and year said; actors per kind; and
+every resource's number of rows.
+
+A dashboard's first questions are unfiltered ("how many of each?"), and at a million events
+counting them per request takes seconds on PostgreSQL (``/v1/events?facets=actor`` passed the
+statement time limit). Stored, each is a read of a few rows (or one row per actor or place).
+Like the timeline's counts (``app.timeline_counts``) they are derived data: every path that
+writes a dataset recounts them in the same transaction, migration 0013 counted the databases
+that existed, and ``dossier check`` compares them with a fresh recount. Filtered facets are
+still counted per request (``app.queries``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, String, cast, distinct, func, literal_column, select, union_all
+from sqlalchemy.engine import Connection
+
+from app import models as m
+from app.timeline_counts import stale_recounts, write_recounts
+
+facet_count = m.metadata.tables["facet_count"]
+DERIVED_TABLES = frozenset({facet_count.name})
+
+# The facet of a resource's row count (with an empty value).
+TOTAL = ""
+# The resources counted in /v1/meta, with their tables.
+RESOURCE_TABLES = {
+    resource: m.metadata.tables[table]
+    for resource, table in (
+        ("articles", "article"),
+        ("actors", "actor"),
+        ("locations", "location"),
+        ("events", "event"),
+        ("quotes", "quote"),
+        ("relations", "relation"),
+        ("discrepancies", "discrepancy"),
+        ("evidence_spans", "span"),
+    )
+}
+
+_event = m.metadata.tables["event"]
+_event_actor = m.metadata.tables["event_actor"]
+_event_location = m.metadata.tables["event_location"]
+_quote = m.metadata.tables["quote"]
+_actor = m.metadata.tables["actor"]
+
+
+def year_of(column: Any) -> Any:
+    """The year of a date column as text (dates read back as ISO text on both engines)."""
+    return func.substr(cast(column, String(10)), 1, 4)
+
+
+def _text(value: str) -> Any:
+    return literal_column(f"'{value}'", String(32))
+
+
+def _grouped(resource: str, facet: str, value: Any, counted: Any, table: Any) -> Select[Any]:
+    """``resource``, ``facet``, each value of ``value`` (not null) and its count."""
+    return (
+        select(
+            _text(resource).label("resource"),
+            _text(facet).label("facet"),
+            value.label("value"),
+            counted.label("count"),
+        )
+        .select_from(table)
+        .where(value.is_not(None))
+        .group_by(value)
+    )
+
+
+def _recount() -> Select[Any]:
+    count = func.count()
+    parts = [
+        _grouped("events", "type", _event.c.type, count, _event),
+        _grouped("events", "status", _event.c.status, count, _event),
+        _grouped("events", "year", year_of(_event.c.date_start), count, _event),
+        _grouped(
+            "events",
+            "actor",
+            _event_actor.c.actor_id,
+            func.count(distinct(_event_actor.c.event_id)),
+            _event_actor,
+        ),
+        _grouped(
+            "events",
+            "location",
+            _event_location.c.location_id,
+            func.count(distinct(_event_location.c.event_id)),
+            _event_location,
+        ),
+        _grouped("quotes", "speaker", _quote.c.speaker_id, count, _quote),
+        _grouped("quotes", "article", _quote.c.article_id, count, _quote),
+        _grouped("quotes", "year", year_of(_quote.c.said_start), count, _quote),
+        _grouped("actors", "kind", _actor.c.kind, count, _actor),
+        *(
+            select(_text(resource), _text(TOTAL), _text(""), count).select_from(table)
+            for resource, table in RESOURCE_TABLES.items()
+        ),
+    ]
+    # As a subquery, so that it can be one side of an EXCEPT on SQLite too.
+    return select(*union_all(*parts).subquery().c)
+
+
+def write_facet_counts(connection: Connection) -> int:
+    """Replace the stored counts with a recount of the dataset. Returns the rows written."""
+    return write_recounts(connection, [(facet_count, _recount())])
+
+
+def stale_facet_counts(connection: Connection) -> list[str]:
+    """A line if the stored counts differ from a recount of the dataset."""
+    return stale_recounts(connection, [(facet_count, _recount())], "rows")
