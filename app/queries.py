@@ -9,11 +9,11 @@ Nothing here knows about HTTP, and nothing here commits.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from functools import cache
-from typing import Any, Literal, NamedTuple, TypeVar, cast
+from typing import Any, Literal, NamedTuple, TypeVar, cast, get_args
 
 import orjson
 from pydantic import TypeAdapter
@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 from sqlalchemy.sql.visitors import cloned_traverse
 from sqlmodel import Session, col
 
@@ -57,7 +57,7 @@ from app.db import READ_ONLY_SQLITE
 from app.errors import InvalidParameter
 from app.facet_counts import TOTAL, year_of
 from app.pagination import decode_cursor, encode_cursor
-from app.seeding import period_of
+from app.seeding import EventStatus, EventType, period_of
 
 RowT = TypeVar("RowT")
 
@@ -180,6 +180,10 @@ def _article_public(article: m.Article) -> dict[str, Any]:
     }
 
 
+# Lists leave the verbatim text unread (a 1M-event dataset's 5,000 articles hold 200 MB of it).
+_WITHOUT_TEXT = defer(m.Article.text, raiseload=True)  # type: ignore[arg-type]
+
+
 def list_articles(
     session: Session, *, limit: int, cursor: str | None
 ) -> tuple[list[s.ArticlePublic], str | None]:
@@ -187,6 +191,7 @@ def list_articles(
     rows = (
         session.execute(
             select(m.Article)
+            .options(_WITHOUT_TEXT)
             .where(_after_id(col(m.Article.id), cursor, "articles"))
             .order_by(col(m.Article.id))
             .limit(limit + 1)
@@ -200,8 +205,8 @@ def list_articles(
 
 def all_articles(session: Session) -> list[s.ArticlePublic]:
     """Every article, in id order (there are few)."""
-    rows = session.execute(select(m.Article).order_by(col(m.Article.id))).scalars()
-    return [s.ArticlePublic(**_article_public(a)) for a in rows]
+    statement = select(m.Article).options(_WITHOUT_TEXT).order_by(col(m.Article.id))
+    return [s.ArticlePublic(**_article_public(a)) for a in session.execute(statement).scalars()]
 
 
 def get_article(session: Session, article_id: str) -> s.ArticleDetail | None:
@@ -975,11 +980,22 @@ def event_facets(
     event: as stored by the loader)."""
     if filters == s.EventFilter():
         return {name: _stored_facet(session, "events", name) for name in names}
+    facets: dict[str, list[s.FacetValue]] = {}
+    if _answered_by_stored_counts(filters):
+        # Filtered by dates, types and statuses only: summed from the timeline's counts.
+        facets = {
+            name: _facet_from_timeline_counts(session, filters, name)
+            for name in names
+            if name in ("type", "status", "year")
+        }
+        if len(facets) == len(names):
+            return facets
     matching = _matching_event_ids(session, filters)
     event_id = col(m.Event.id)
-    facets: dict[str, list[s.FacetValue]] = {}
     statement: Any
     for name in names:
+        if name in facets:
+            continue
         if name in ("type", "status"):
             column = col(m.Event.type) if name == "type" else col(m.Event.status)
             statement = (
@@ -1080,6 +1096,43 @@ def timeline(
     return buckets, undated
 
 
+_KIND_VALUES = {"type": list(get_args(EventType)), "status": list(get_args(EventStatus))}
+
+
+def _facet_from_timeline_counts(
+    session: Session, filters: s.EventFilter, name: str
+) -> list[s.FacetValue]:
+    """An event facet (type, status or year) under a filter of dates, types and statuses,
+    summed from the timeline's counts instead of counted from the events."""
+    # The rows of each value of the facet, or (ALL_VALUES) the rows counting every value.
+    kinds = {
+        parameter: list(chosen) or (_KIND_VALUES[kind] if kind == name else [m.ALL_VALUES])
+        for kind, parameter, chosen in (
+            ("type", "types", filters.types),
+            ("status", "statuses", filters.statuses),
+        )
+    }
+    counts = Counter(
+        _summed_stored_counts(session, filters.period, _span_classes(session), name, kinds)
+    )
+    if name != "year" and filters.period == (None, None):
+        # Without a date range, undated events match too (they have no year).
+        for key, count in session.connection().execute(_stored_undated_by(name), kinds):
+            counts[key] += int(count)
+    return _facet((key, None, count) for key, count in counts.items() if count)
+
+
+@cache
+def _stored_undated_by(name: str) -> Any:
+    """(type or status, count) of the undated events, from the per-day counts."""
+    key = _day_count.c[name]
+    return (
+        select(key, func.sum(_day_count.c["count"]))
+        .where(*_stored_kinds(_day_count), _day_count.c.sort_missing == true())
+        .group_by(key)
+    )
+
+
 def _answered_by_stored_counts(filters: s.EventFilter) -> bool:
     """Whether the timeline's stored counts can answer: a date range, types and statuses only."""
     return (
@@ -1095,11 +1148,30 @@ def _stored_bucket_counts(
 ) -> tuple[dict[str, int], int]:
     """The number of matching dated events per bucket, and of matching undated ones, read from
     the counts written with the dataset (app.timeline_counts)."""
-    date_from, date_to = filters.period
-    windows = _span_windows(span_classes, date_from) if date_from is not None else {}
-    params: dict[str, Any] = {
+    kinds = {
         "types": list(filters.types) or [m.ALL_VALUES],
         "statuses": list(filters.statuses) or [m.ALL_VALUES],
+    }
+    counts = _summed_stored_counts(session, filters.period, span_classes, finest, kinds)
+    undated = 0
+    if filters.period == (None, None):  # a date range leaves undated events out
+        undated = session.connection().execute(_STORED_UNDATED, kinds).scalar_one()
+    return counts, int(undated)
+
+
+def _summed_stored_counts(
+    session: Session,
+    period: tuple[date | None, date | None],
+    span_classes: dict[int, int],
+    key: int | str,
+    kinds: dict[str, list[str]],
+) -> dict[str, int]:
+    """The dated events overlapping ``period`` per key (see ``_stored_counts_statement``), from
+    the stored counts' rows of ``kinds`` (``types`` and ``statuses``)."""
+    date_from, date_to = period
+    windows = _span_windows(span_classes, date_from) if date_from is not None else {}
+    params: dict[str, Any] = {
+        **kinds,
         "lower": date_from or date.min,
         "upper": date_to or date.max,
         "range_start": date_from,
@@ -1112,19 +1184,15 @@ def _stored_bucket_counts(
         params["window_starts"] = list(windows.values())
     else:
         params.update({f"window_start_{c}": start for c, start in windows.items()})
-    statement = _stored_counts_statement(tuple(windows), finest, as_arrays=as_arrays)
-    counts = {key: int(count) for key, count in connection.execute(statement, params)}
-    undated = 0
-    if filters.period == (None, None):  # a date range leaves undated events out
-        undated = connection.execute(_STORED_UNDATED, params).scalar_one()
-    return counts, int(undated)
+    statement = _stored_counts_statement(tuple(windows), key, as_arrays=as_arrays)
+    return {key: int(count) for key, count in connection.execute(statement, params)}
 
 
 @cache
 def _stored_counts_statement(
-    span_classes: tuple[int, ...], finest: int, *, as_arrays: bool = False
+    span_classes: tuple[int, ...], finest: int | str, *, as_arrays: bool = False
 ) -> Any:
-    """(bucket key, count) from the counts of the events starting inside the range (one range
+    """(key, count) from the counts of the events starting inside the range (one range
     of the per-day counts) and of those that started before it and still run, read per span
     class as in ``_event_page_statement``: an event of class c lasts at most the longest span of
     its class, so its period's row lies in that window before ``date_from``; its end says
@@ -1132,7 +1200,10 @@ def _stored_counts_statement(
     many events more periods than days start in a span window. Built once per set of classes
     and bucket size; the values are bound per request. ``as_arrays`` (PostgreSQL): the classes
     come as the arrays ``span_classes`` and ``window_starts``, joined to the counts in one part,
-    which keeps the statement short enough for psycopg to cache its parsing."""
+    which keeps the statement short enough for psycopg to cache its parsing.
+
+    The key is the timeline's bucket, no finer than ``finest`` characters of a date, or (for
+    the facets) ``"type"``, ``"status"`` or ``"year"`` of the counted events."""
     day, period = _day_count.c, _span_count.c
     parts = [
         select(_bucket_key_of(day, finest), day["count"]).where(
@@ -1180,8 +1251,13 @@ def _stored_counts_statement(
     return select(counted.c.key, func.sum(counted.c["count"])).group_by(counted.c.key)
 
 
-def _bucket_key_of(columns: Any, finest: int) -> Any:
-    """``_bucket_key`` in SQL, over a table's sort_date and date_precision."""
+def _bucket_key_of(columns: Any, finest: int | str) -> Any:
+    """``_bucket_key`` in SQL, over a table's sort_date and date_precision; or a facet's value:
+    the counted events' type, status or start year."""
+    if finest in ("type", "status"):
+        return columns[finest].label("key")
+    if finest == "year":
+        return year_of(columns.sort_date).label("key")
     length = case(
         (columns.date_precision == "year", 4),
         (columns.date_precision == "month", min(7, finest)),

@@ -1085,3 +1085,74 @@ def test_unfiltered_facets_and_meta_read_from_stored_counts_match_brute_force(
         # Every dated event passes this filter, so it is counted from the events per request.
         counted = client.get("/v1/events?facets=year&limit=1&date_from=1000").json()
         assert counted["facets"] == {"year": expected_events["year"]}
+
+
+def test_facets_filtered_by_dates_types_and_statuses_match_brute_force(synth_url: str) -> None:
+    """Summed from the timeline's counts (type, status, year), or counted from the events
+    (actor) in the same answer: both as brute force counts them."""
+    engine = build_engine(Settings(database_url=synth_url))
+    with engine.connect() as connection:
+        events = connection.execute(
+            select(
+                models.Event.id,  # type: ignore[call-overload]
+                models.Event.type,
+                models.Event.status,
+                models.Event.date_start,
+                models.Event.date_end,
+            )
+        ).all()
+        links = select(col(models.EventActor.event_id), col(models.EventActor.actor_id))
+        actor_links = {tuple(row) for row in connection.execute(links)}
+        names = select(col(models.Actor.id), col(models.Actor.name))
+        actors: dict[str, str] = dict(connection.execute(names).all())
+    engine.dispose()
+    statuses = sorted({row.status for row in events})
+    rng = random.Random(17)
+    with TestClient(create_app(Settings(database_url=synth_url, response_cache_size=0))) as client:
+        for case in range(40):
+            params: dict[str, Any] = {"facets": "type,status,year", "limit": 1}
+            first = last = None
+            if rng.random() < 0.7:
+                params["date_from"] = _random_bound(rng)
+                first = period_of(params["date_from"])[0]
+            if rng.random() < 0.5:
+                to = _random_bound(rng)
+                if first is None or period_of(to)[1] >= first:
+                    params["date_to"] = to
+                    last = period_of(to)[1]
+            kinds = rng.sample(TYPES, rng.randrange(0, 3))
+            chosen_statuses = rng.sample(statuses, rng.randrange(0, 3))
+            params["type"], params["status"] = kinds, chosen_statuses
+            with_actors = case % 4 == 0
+            if with_actors:
+                params["facets"] += ",actor"
+            dated = first is not None or last is not None
+            matching = [
+                row
+                for row in events
+                if (not kinds or row.type in kinds)
+                and (not chosen_statuses or row.status in chosen_statuses)
+                and (
+                    not dated
+                    or (
+                        row.date_start is not None
+                        and (first is None or row.date_end >= first)
+                        and (last is None or row.date_start <= last)
+                    )
+                )
+            ]
+            expected = {
+                "type": _expected_facet(Counter(row.type for row in matching)),
+                "status": _expected_facet(Counter(row.status for row in matching)),
+                "year": _expected_facet(
+                    Counter(str(row.date_start.year) for row in matching if row.date_start)
+                ),
+            }
+            if with_actors:
+                ids = {row.id for row in matching}
+                expected["actor"] = _expected_facet(
+                    Counter(actor for event_id, actor in actor_links if event_id in ids), actors
+                )
+            answer = client.get("/v1/events", params=params)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["facets"] == expected, params
