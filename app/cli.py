@@ -152,7 +152,7 @@ def import_command(
 @cli.command()
 def check() -> None:
     """Check the database's integrity; re-verify every evidence span, event and quote card, the
-    timeline's counts and the recorded search document order."""
+    timeline's and the facets' counts and the recorded search document order."""
     engine = build_engine(Settings())
     try:
         checked, problems = check_database(engine)

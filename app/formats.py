@@ -304,10 +304,11 @@ def model_response(model: BaseModel, response: Response | None = None) -> ModelR
 
 
 _FACETS = TypeAdapter(s.Facets)
+_FACETS_OMITTED = TypeAdapter(s.FacetsOmitted)
 
 
 def card_page_response(
-    cards: list[str], next_cursor: str | None, facets: Any, response: Response
+    cards: list[str], next_cursor: str | None, facets: s.FacetAnswer | None, response: Response
 ) -> Response:
     """A page of items whose JSON was rendered when the data was loaded (event or quote cards),
     in the shape of ``Page``: the cards are joined, not parsed and serialised again."""
@@ -320,7 +321,9 @@ def card_page_response(
             b',"next_cursor":',
             orjson.dumps(next_cursor),
             b',"facets":',
-            _FACETS.dump_json(facets),
+            _FACETS.dump_json(facets.facets if facets else None),
+            b',"facets_omitted":',
+            _FACETS_OMITTED.dump_json(facets.omitted if facets else None),
             b"}",
         )
     )

@@ -285,23 +285,30 @@ def list_actors(
 
 
 def actor_facets(
-    session: Session, names: Sequence[str], *, q: str | None, kinds: Sequence[str] | None
-) -> dict[str, list[s.FacetValue]]:
+    session: Session,
+    names: Sequence[str],
+    *,
+    q: str | None,
+    kinds: Sequence[str] | None,
+    size: int = s.DEFAULT_FACET_SIZE,
+) -> s.FacetAnswer:
     """Counts of matching actors per kind (over every actor: as stored by the loader)."""
     if q is None and not kinds:
-        return {name: _stored_facet(session, "actors", name) for name in names}
-    facets: dict[str, list[s.FacetValue]] = {}
+        return _facet_answer(
+            session, {name: _stored_facet(session, "actors", name, size) for name in names}
+        )
+    facets: dict[str, _Facet] = {}
     for _name in names:  # the only actor facet is kind
         statement = (
-            select(col(m.Actor.kind), literal(None), func.count())
+            select(col(m.Actor.kind), func.count())
             .where(
                 _matches_q(session, "actor", col(m.Actor.id), q),
                 col(m.Actor.kind).in_(kinds) if kinds else true(),
             )
             .group_by(col(m.Actor.kind))
         )
-        facets["kind"] = _facet(session.execute(statement).all())
-    return facets
+        facets["kind"] = _ranked(session.execute(statement).all(), size)
+    return _facet_answer(session, facets)
 
 
 def actor_exists(session: Session, actor_id: str) -> bool:
@@ -951,45 +958,86 @@ _FILTER_NAMES = frozenset(
 _KIND_NAMES = frozenset(("types", "statuses"))
 
 
-def _facet(rows: Iterable[Any]) -> list[s.FacetValue]:
-    values = [s.FacetValue(value=str(r[0]), label=r[1], count=r[2]) for r in rows]
-    return sorted(values, key=lambda v: (-v.count, v.value))
+class _Facet(NamedTuple):
+    """A facet's most frequent values with their counts, and what it left out."""
+
+    kept: list[tuple[str, int]]
+    omitted: s.OmittedFacetValues
+
+
+def _ranked(rows: Iterable[Any], size: int) -> _Facet:
+    """(value, count) rows as a facet: most frequent first, ties by value, ``size`` kept."""
+    ranked = sorted(((str(value), int(count)) for value, count in rows), key=_by_count)
+    left_out = ranked[size:]
+    omitted = s.OmittedFacetValues(values=len(left_out), count=sum(c for _, c in left_out))
+    return _Facet(ranked[:size], omitted)
+
+
+def _by_count(row: tuple[str, int]) -> tuple[int, str]:
+    return -row[1], row[0]
+
+
+def _facet_answer(session: Session, facets: dict[str, _Facet]) -> s.FacetAnswer:
+    """The facets as the API answers them: the kept actor and place values labelled with
+    their names (read for the kept values only)."""
+    answer: dict[str, list[s.FacetValue]] = {}
+    for name, facet in facets.items():
+        named = {"actor": _actor, "speaker": _actor, "location": _location}.get(name)
+        labels: dict[str, str] = {}
+        if named is not None and facet.kept:
+            kept_ids = [value for value, _ in facet.kept]
+            statement = select(named.c.id, named.c.name).where(named.c.id.in_(kept_ids))
+            labels = dict(session.execute(statement).all())
+        answer[name] = [
+            s.FacetValue(value=value, label=labels.get(value), count=count)
+            for value, count in facet.kept
+        ]
+    return s.FacetAnswer(answer, {name: facet.omitted for name, facet in facets.items()})
 
 
 _facet_count = m.metadata.tables["facet_count"]
 
 
-def _stored_facet(session: Session, resource: str, facet: str) -> list[s.FacetValue]:
-    """A facet over every item of ``resource``, as the loader counted it (app.facet_counts);
-    actor and place values are labelled with their names."""
-    named = {"actor": _actor, "speaker": _actor, "location": _location}.get(facet)
-    statement = select(
-        _facet_count.c.value,
-        named.c.name if named is not None else literal(None),
-        _facet_count.c.count,
-    ).where(_facet_count.c.resource == resource, _facet_count.c.facet == facet)
-    if named is not None:
-        statement = statement.join(named, named.c.id == _facet_count.c.value)
-    return _facet(session.execute(statement).all())
+def _stored_facet(session: Session, resource: str, facet: str, size: int) -> _Facet:
+    """A facet over every item of ``resource``, as the loader counted it (app.facet_counts)."""
+    rows = (_facet_count.c.resource == resource, _facet_count.c.facet == facet)
+    kept = session.execute(
+        select(_facet_count.c.value, _facet_count.c["count"])
+        .where(*rows)
+        .order_by(_facet_count.c["count"].desc(), _facet_count.c.value)
+        .limit(size)
+    ).all()
+    values, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(_facet_count.c["count"]), 0)).where(*rows)
+    ).one()
+    facet_values = _ranked(kept, size)
+    kept_count = sum(count for _, count in facet_values.kept)
+    omitted = s.OmittedFacetValues(
+        values=values - len(facet_values.kept), count=int(total) - kept_count
+    )
+    return _Facet(facet_values.kept, omitted)
 
 
 def event_facets(
-    session: Session, filters: s.EventFilter, names: Sequence[str]
-) -> dict[str, list[s.FacetValue]]:
-    """Counts of matching events per type, status, actor, location or start year (over every
-    event: as stored by the loader)."""
+    session: Session,
+    filters: s.EventFilter,
+    names: Sequence[str],
+    size: int = s.DEFAULT_FACET_SIZE,
+) -> s.FacetAnswer:
+    """Counts of matching events per type, status, actor, location or start year, at most
+    ``size`` values each (over every event: as stored by the loader)."""
+    facets: dict[str, _Facet] = {}
     if filters == s.EventFilter():
-        return {name: _stored_facet(session, "events", name) for name in names}
-    facets: dict[str, list[s.FacetValue]] = {}
-    if _answered_by_stored_counts(filters):
+        facets = {name: _stored_facet(session, "events", name, size) for name in names}
+    elif _answered_by_stored_counts(filters):
         # Filtered by dates, types and statuses only: summed from the timeline's counts.
         facets = {
-            name: _facet_from_timeline_counts(session, filters, name)
+            name: _ranked(_facet_from_timeline_counts(session, filters, name).items(), size)
             for name in names
             if name in ("type", "status", "year")
         }
-        if len(facets) == len(names):
-            return facets
+    if len(facets) == len(names):
+        return _facet_answer(session, facets)
     matching = _matching_event_ids(session, filters)
     event_id = col(m.Event.id)
     statement: Any
@@ -998,44 +1046,30 @@ def event_facets(
             continue
         if name in ("type", "status"):
             column = col(m.Event.type) if name == "type" else col(m.Event.status)
-            statement = (
-                select(column, literal(None), func.count())
-                .where(event_id.in_(matching))
-                .group_by(column)
-            )
+            statement = select(column, func.count()).where(event_id.in_(matching)).group_by(column)
         elif name == "year":
             year = year_of(col(m.Event.date_start))
             statement = (
-                select(year, literal(None), func.count())
+                select(year, func.count())
                 .where(event_id.in_(matching), col(m.Event.date_start).is_not(None))
                 .group_by(year)
             )
         elif name == "actor":
+            actor_id = col(m.EventActor.actor_id)
             statement = (
-                select(
-                    col(m.Actor.id),
-                    col(m.Actor.name),
-                    func.count(distinct(col(m.EventActor.event_id))),
-                )
-                .select_from(m.EventActor)
-                .join(m.Actor, col(m.Actor.id) == col(m.EventActor.actor_id))
+                select(actor_id, func.count(distinct(col(m.EventActor.event_id))))
                 .where(col(m.EventActor.event_id).in_(matching))
-                .group_by(col(m.Actor.id), col(m.Actor.name))
+                .group_by(actor_id)
             )
         else:
+            location_id = col(m.EventLocation.location_id)
             statement = (
-                select(
-                    col(m.Location.id),
-                    col(m.Location.name),
-                    func.count(distinct(col(m.EventLocation.event_id))),
-                )
-                .select_from(m.EventLocation)
-                .join(m.Location, col(m.Location.id) == col(m.EventLocation.location_id))
+                select(location_id, func.count(distinct(col(m.EventLocation.event_id))))
                 .where(col(m.EventLocation.event_id).in_(matching))
-                .group_by(col(m.Location.id), col(m.Location.name))
+                .group_by(location_id)
             )
-        facets[name] = _facet(session.execute(statement).all())
-    return facets
+        facets[name] = _ranked(session.execute(statement).all(), size)
+    return _facet_answer(session, {name: facets[name] for name in names})
 
 
 # Filtered by an actor, a place, an article or words, a timeline of more buckets than this
@@ -1101,7 +1135,7 @@ _KIND_VALUES = {"type": list(get_args(EventType)), "status": list(get_args(Event
 
 def _facet_from_timeline_counts(
     session: Session, filters: s.EventFilter, name: str
-) -> list[s.FacetValue]:
+) -> Counter[str]:
     """An event facet (type, status or year) under a filter of dates, types and statuses,
     summed from the timeline's counts instead of counted from the events."""
     # The rows of each value of the facet, or (ALL_VALUES) the rows counting every value.
@@ -1119,7 +1153,7 @@ def _facet_from_timeline_counts(
         # Without a date range, undated events match too (they have no year).
         for key, count in session.connection().execute(_stored_undated_by(name), kinds):
             counts[key] += int(count)
-    return _facet((key, None, count) for key, count in counts.items() if count)
+    return +counts  # without zeros
 
 
 @cache
@@ -2285,40 +2319,29 @@ def quote_facets(
     article: str | None = None,
     event: str | None = None,
     period: tuple[date | None, date | None] = (None, None),
-) -> dict[str, list[s.FacetValue]]:
-    """Counts of matching quotes per speaker, article or year said (over every quote: as
-    stored by the loader)."""
+    size: int = s.DEFAULT_FACET_SIZE,
+) -> s.FacetAnswer:
+    """Counts of matching quotes per speaker, article or year said, at most ``size`` values
+    each (over every quote: as stored by the loader)."""
     if q is None and speaker is article is event is None and period == (None, None):
-        return {name: _stored_facet(session, "quotes", name) for name in names}
+        return _facet_answer(
+            session, {name: _stored_facet(session, "quotes", name, size) for name in names}
+        )
     conditions = _quote_conditions(
         session, q=q, speaker=speaker, article=article, event=event, period=period
     )
-    facets: dict[str, list[s.FacetValue]] = {}
-    statement: Any
+    facets: dict[str, _Facet] = {}
     for name in names:
-        if name == "speaker":
-            statement = (
-                select(col(m.Actor.id), col(m.Actor.name), func.count())
-                .select_from(m.Quote)
-                .join(m.Actor, col(m.Actor.id) == col(m.Quote.speaker_id))
-                .where(*conditions)
-                .group_by(col(m.Actor.id), col(m.Actor.name))
-            )
-        elif name == "article":
-            statement = (
-                select(col(m.Quote.article_id), literal(None), func.count())
-                .where(*conditions)
-                .group_by(col(m.Quote.article_id))
-            )
-        else:
-            year = year_of(col(m.Quote.said_start))
-            statement = (
-                select(year, literal(None), func.count())
-                .where(*conditions, col(m.Quote.said_start).is_not(None))
-                .group_by(year)
-            )
-        facets[name] = _facet(session.execute(statement).all())
-    return facets
+        value = {
+            "speaker": col(m.Quote.speaker_id),
+            "article": col(m.Quote.article_id),
+            "year": year_of(col(m.Quote.said_start)),
+        }[name]
+        statement = (
+            select(value, func.count()).where(*conditions, value.is_not(None)).group_by(value)
+        )
+        facets[name] = _ranked(session.execute(statement).all(), size)
+    return _facet_answer(session, facets)
 
 
 def quotes_public(connection: Connection, quotes: Sequence[Any]) -> list[s.QuotePublic]:

@@ -349,6 +349,7 @@ class ActorPage(Page[ActorPublic]):
     """A page of actors."""
 
     facets: Facets = None
+    facets_omitted: FacetsOmitted = None
 
 
 class LocationPage(Page[LocationPublic]):
@@ -359,12 +360,14 @@ class EventPage(Page[EventPublic]):
     """A page of events."""
 
     facets: Facets = None
+    facets_omitted: FacetsOmitted = None
 
 
 class QuotePage(Page[QuotePublic]):
     """A page of quotes."""
 
     facets: Facets = None
+    facets_omitted: FacetsOmitted = None
 
 
 class DiscrepancyPage(Page[DiscrepancyPublic]):
@@ -401,9 +404,34 @@ Facets = Annotated[
     dict[str, list[FacetValue]] | None,
     Field(
         description="Counts per requested facet for the current filters (all pages), most "
-        "frequent first; null unless `facets` was asked for.",
+        "frequent first (ties by value), at most `facet_size` values each; null unless "
+        "`facets` was asked for.",
     ),
 ]
+
+
+class OmittedFacetValues(BaseModel):
+    """What a facet left out beyond `facet_size`."""
+
+    values: int = Field(description="Values left out.", examples=[0])
+    count: int = Field(description="The sum of their counts.", examples=[0])
+
+
+FacetsOmitted = Annotated[
+    dict[str, OmittedFacetValues] | None,
+    Field(
+        description="Per requested facet, the values left out beyond `facet_size` and the sum "
+        "of their counts (zeros when nothing was left out); null unless `facets` was asked for.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class FacetAnswer:
+    """The requested facets, each cut to the facet size, and what each left out."""
+
+    facets: dict[str, list[FacetValue]]
+    omitted: dict[str, OmittedFacetValues]
 
 
 class TimelineBucket(BaseModel):
@@ -598,6 +626,15 @@ FacetsParameter = Annotated[
     list[Annotated[str, Field(pattern=r"^[a-z_,]+$", max_length=100)]] | None,
     Field(description="Facets to count, comma-separated or repeated.", max_length=10),
 ]
+FacetSizeParameter = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=1000,
+        description="Most values per facet (the most frequent); `facets_omitted` counts the rest.",
+    ),
+]
+DEFAULT_FACET_SIZE = 100
 
 
 class ListQuery(BaseModel):
@@ -653,6 +690,7 @@ class ActorQuery(ListQuery):
     q: SearchText = None
     kind: list[ActorKind] | None = Field(default=None, description="One or more kinds.")
     facets: FacetsParameter = Field(default=None, description="Facets to count: kind.")
+    facet_size: FacetSizeParameter = DEFAULT_FACET_SIZE
 
     def facet_names(self) -> list[str]:
         """The requested facets, validated."""
@@ -712,6 +750,7 @@ class EventQuery(ScopedEventQuery):
     facets: FacetsParameter = Field(
         default=None, description="Facets to count: type, status, actor, location, year."
     )
+    facet_size: FacetSizeParameter = DEFAULT_FACET_SIZE
 
     def facet_names(self) -> list[str]:
         """The requested facets, validated."""
@@ -726,6 +765,7 @@ class QuoteQuery(DatedListQuery):
     facets: FacetsParameter = Field(
         default=None, description="Facets to count: speaker, article, year."
     )
+    facet_size: FacetSizeParameter = DEFAULT_FACET_SIZE
 
     def facet_names(self) -> list[str]:
         """The requested facets, validated."""

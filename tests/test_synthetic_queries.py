@@ -1019,6 +1019,16 @@ def _expected_facet(counts: Counter[Any], labels: dict[str, str] | None = None) 
     )
 
 
+def _assert_facets(body: dict[str, Any], expected: dict[str, list[Any]], size: int) -> None:
+    """The answer's facets are the first ``size`` expected values, and what they leave out is
+    counted in ``facets_omitted``."""
+    assert body["facets"] == {name: values[:size] for name, values in expected.items()}
+    assert body["facets_omitted"] == {
+        name: {"values": len(values[size:]), "count": sum(v["count"] for v in values[size:])}
+        for name, values in expected.items()
+    }
+
+
 def test_unfiltered_facets_and_meta_read_from_stored_counts_match_brute_force(
     synth_url: str,
 ) -> None:
@@ -1071,20 +1081,22 @@ def test_unfiltered_facets_and_meta_read_from_stored_counts_match_brute_force(
     }
     assert len(expected_events["actor"]) > 20
     assert len(expected_quotes["year"]) > 5
+    assert len(expected_events["actor"]) > 100, "the default facet size cuts some"
+    expected_actors = {"kind": _expected_facet(Counter(row.kind for row in actor_kinds))}
     with TestClient(create_app(Settings(database_url=synth_url, response_cache_size=0))) as client:
         names = ",".join(expected_events)
-        answer = client.get(f"/v1/events?facets={names}&limit=1").json()
-        assert answer["facets"] == expected_events
-        answer = client.get("/v1/quotes?facets=speaker,article,year&limit=1").json()
-        assert answer["facets"] == expected_quotes
-        answer = client.get("/v1/actors?facets=kind&limit=1").json()
-        assert answer["facets"] == {
-            "kind": _expected_facet(Counter(row.kind for row in actor_kinds))
-        }
+        for size in (None, 1, 7, 1000):
+            sized = f"&facet_size={size}" if size else ""
+            answer = client.get(f"/v1/events?facets={names}&limit=1{sized}").json()
+            _assert_facets(answer, expected_events, size or 100)
+            answer = client.get(f"/v1/quotes?facets=speaker,article,year&limit=1{sized}").json()
+            _assert_facets(answer, expected_quotes, size or 100)
+            answer = client.get(f"/v1/actors?facets=kind&limit=1{sized}").json()
+            _assert_facets(answer, expected_actors, size or 100)
         assert client.get("/v1/meta").json()["counts"] == totals
         # Every dated event passes this filter, so it is counted from the events per request.
         counted = client.get("/v1/events?facets=year&limit=1&date_from=1000").json()
-        assert counted["facets"] == {"year": expected_events["year"]}
+        _assert_facets(counted, {"year": expected_events["year"]}, 100)
 
 
 def test_facets_filtered_by_dates_types_and_statuses_match_brute_force(synth_url: str) -> None:
@@ -1153,6 +1165,7 @@ def test_facets_filtered_by_dates_types_and_statuses_match_brute_force(synth_url
                 expected["actor"] = _expected_facet(
                     Counter(actor for event_id, actor in actor_links if event_id in ids), actors
                 )
-            answer = client.get("/v1/events", params=params)
+            size = rng.choice([1, 3, 100])
+            answer = client.get("/v1/events", params={**params, "facet_size": size})
             assert answer.status_code == 200, answer.text
-            assert answer.json()["facets"] == expected, params
+            _assert_facets(answer.json(), expected, size)

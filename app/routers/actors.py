@@ -43,7 +43,8 @@ async def list_actors(
     session: SessionDep, request: Request, response: Response, query: Annotated[ActorQuery, Query()]
 ) -> Any:
     """Actors in id order. `q` matches the name or any alias ("Sudani", "INA");
-    `facets=kind` adds counts over all matching actors."""
+    `facets=kind` adds counts over all matching actors (at most `facet_size` values, 100 by
+    default; `facets_omitted` counts the rest)."""
     kind = formats.chosen_format(request, query.format, ("json", "csv", "ndjson"))
     if kind != "json":
         return formats.export_response(
@@ -59,15 +60,19 @@ async def list_actors(
         session, q=query.q, kinds=query.kind, limit=query.limit, cursor=query.cursor
     )
     set_next_link(response, request, cursor)
-    facets = query.facet_names()
+    names = query.facet_names()
+    facets = (
+        queries.actor_facets(session, names, q=query.q, kinds=query.kind, size=query.facet_size)
+        if names
+        else None
+    )
     return formats.model_response(
         ActorPage(
             data=items,
             has_more=cursor is not None,
             next_cursor=cursor,
-            facets=queries.actor_facets(session, facets, q=query.q, kinds=query.kind)
-            if facets
-            else None,
+            facets=facets.facets if facets else None,
+            facets_omitted=facets.omitted if facets else None,
         ),
         response,
     )

@@ -12,6 +12,7 @@ from app.pagination import set_next_link
 from app.routers import resource_router
 from app.routers.quotes import quotes_answer
 from app.schemas import (
+    DEFAULT_FACET_SIZE,
     ID_MAX,
     ID_PATTERN,
     EventDetail,
@@ -43,6 +44,7 @@ def events_answer(
     query: ScopedEventQuery,
     filters: EventFilter,
     facets: list[str] | None = None,
+    facet_size: int = DEFAULT_FACET_SIZE,
     *,
     owner: tuple[str, str] | None = None,
 ) -> Any:
@@ -90,7 +92,7 @@ def events_answer(
     return formats.card_page_response(
         cards,
         cursor,
-        queries.event_facets(session, filters, facets) if facets else None,
+        queries.event_facets(session, filters, facets, facet_size) if facets else None,
         response,
     )
 
@@ -112,11 +114,19 @@ async def list_events(
     Date filters match every event whose period overlaps the requested one: `date_from=2025-09`
     finds an event dated only "September 2025". Undated events come last and never match a date
     filter. `location` includes places inside it. `facets=type,status,actor,location,year`
-    adds counts over all matching events. `format=geojson` (or `Accept: application/geo+json`)
-    gives the page as a GeoJSON FeatureCollection; `format=csv|ndjson` streams every match.
+    adds counts over all matching events: the `facet_size` most frequent values of each (100
+    by default), and in `facets_omitted` how many values and items were left out.
+    `format=geojson` (or `Accept: application/geo+json`) gives the page as a GeoJSON
+    FeatureCollection; `format=csv|ndjson` streams every match.
     """
     return events_answer(
-        session, request, response, query, query.filters(), facets=query.facet_names()
+        session,
+        request,
+        response,
+        query,
+        query.filters(),
+        facets=query.facet_names(),
+        facet_size=query.facet_size,
     )
 
 

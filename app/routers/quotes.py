@@ -10,7 +10,15 @@ from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
 from app.routers import resource_router
-from app.schemas import ID_MAX, ID_PATTERN, QuotePage, QuotePublic, QuoteQuery, ScopedQuoteQuery
+from app.schemas import (
+    DEFAULT_FACET_SIZE,
+    ID_MAX,
+    ID_PATTERN,
+    QuotePage,
+    QuotePublic,
+    QuoteQuery,
+    ScopedQuoteQuery,
+)
 
 router = resource_router("/v1/quotes", tag="quotes")
 
@@ -21,6 +29,7 @@ def quotes_answer(
     response: Response,
     query: ScopedQuoteQuery | QuoteQuery,
     facets: list[str] | None = None,
+    facet_size: int = DEFAULT_FACET_SIZE,
     **scope: str | None,
 ) -> Any:
     """A list of quotes in the representation the client asked for (shared by nested lists)."""
@@ -50,7 +59,7 @@ def quotes_answer(
     return formats.card_page_response(
         cards,
         cursor,
-        queries.quote_facets(session, facets, **filters) if facets else None,
+        queries.quote_facets(session, facets, **filters, size=facet_size) if facets else None,
         response,
     )
 
@@ -65,8 +74,16 @@ async def list_quotes(
     session: SessionDep, request: Request, response: Response, query: Annotated[QuoteQuery, Query()]
 ) -> Any:
     """Quotes matching every filter, in id order. Date filters apply to when the quote was said.
-    `facets=speaker,article,year` adds counts over all matching quotes."""
-    return quotes_answer(session, request, response, query, facets=query.facet_names())
+    `facets=speaker,article,year` adds counts over all matching quotes (at most `facet_size`
+    values each, 100 by default; `facets_omitted` counts the rest)."""
+    return quotes_answer(
+        session,
+        request,
+        response,
+        query,
+        facets=query.facet_names(),
+        facet_size=query.facet_size,
+    )
 
 
 @router.get(

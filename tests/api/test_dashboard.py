@@ -65,6 +65,23 @@ def test_facets_are_null_unless_asked_and_unknown_ones_are_rejected(client: Test
     assert response.json()["errors"][0]["name"] == "facets"
 
 
+def test_facet_size_keeps_the_most_frequent_values_and_counts_the_rest(
+    client: TestClient,
+) -> None:
+    body = client.get("/v1/events?facets=status,year&facet_size=2&limit=1").json()
+    assert facet(body, "status") == [("occurred", 13), ("ongoing", 3)]
+    assert facet(body, "year") == [("2025", 6), ("2014", 3)]
+    assert body["facets_omitted"] == {
+        "status": {"values": 2, "count": 3},
+        "year": {"values": 4, "count": 4},
+    }
+    assert client.get("/v1/events").json()["facets_omitted"] is None
+    for size in ("0", "1001", "two"):
+        response = client.get(f"/v1/quotes?facets=speaker&facet_size={size}")
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["name"] == "facet_size"
+
+
 def test_timeline_never_puts_an_event_in_a_bucket_finer_than_its_date(client: TestClient) -> None:
     body = client.get("/v1/timeline?bucket=day").json()
     assert [(b["key"], b["precision"], b["count"]) for b in body["data"]] == [

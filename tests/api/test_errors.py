@@ -78,6 +78,7 @@ def test_unknown_query_parameter_is_rejected_with_the_allowed_list(client: TestC
                 "location",
                 "article",
                 "facets",
+                "facet_size",
             ],
         }
     ]

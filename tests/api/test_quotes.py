@@ -143,13 +143,16 @@ def test_quote_pages_are_the_quotes_rendered_from_the_tables(
 def test_a_faceted_quote_page_keeps_the_page_shape(client: TestClient, database_url: str) -> None:
     answer = client.get("/v1/quotes", params={"facets": "speaker,article,year"})
     body = answer.json()
-    assert list(body) == ["data", "has_more", "next_cursor", "facets"]
+    assert list(body) == ["data", "has_more", "next_cursor", "facets", "facets_omitted"]
     assert body["facets"]["speaker"]
+    nothing_omitted = {"values": 0, "count": 0}
+    assert body["facets_omitted"] == dict.fromkeys(("speaker", "article", "year"), nothing_omitted)
     page = QuotePage(
         data=rendered_from_the_tables(database_url),
         has_more=False,
         next_cursor=None,
         facets=body["facets"],
+        facets_omitted=body["facets_omitted"],
     )
     assert answer.content == page.model_dump_json().encode()
 
