@@ -2537,8 +2537,15 @@ _LOCATION_POINTS = select(_location.c.id, _location.c.longitude, _location.c.lat
 )
 
 
-def network(session: Session, filters: s.EventFilter, *, kinds: Sequence[str] | None) -> s.Network:
-    """Actors linked by curated relations and by the matching events they share."""
+def network(
+    session: Session,
+    filters: s.EventFilter,
+    *,
+    kinds: Sequence[str] | None,
+    max_edges: int = 500,
+) -> s.Network:
+    """Actors linked by curated relations and by the matching events they share: the relations
+    first, then the co_event edges of most shared events, ``max_edges`` in all."""
     keep = col(m.Actor.kind).in_(kinds) if kinds else true()
     kept_actors = select(col(m.Actor.id)).where(keep)
     relations = (
@@ -2553,6 +2560,8 @@ def network(session: Session, filters: s.EventFilter, *, kinds: Sequence[str] | 
         .scalars()
         .all()
     )
+    omitted = max(0, len(relations) - max_edges)
+    relations = relations[:max_edges]
     relation_evidence = _evidence(session, "relation", [r.id for r in relations])
     edges = [
         s.NetworkEdge(
@@ -2585,6 +2594,17 @@ def network(session: Session, filters: s.EventFilter, *, kinds: Sequence[str] | 
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
     for source, target, event_id in pairs:
         shared[(source, target)].append(event_id)
+    # The heaviest pairs, kept in id order (a pair's id follows its actors' ids).
+    room = max_edges - len(edges)
+    heaviest = sorted(shared, key=lambda pair: (-len(shared[pair]), pair))[:room]
+    omitted += len(shared) - len(heaviest)
+    kept_pairs = sorted(heaviest)
+    in_kept_pairs = {
+        (event_id, actor_id)
+        for pair in kept_pairs
+        for event_id in shared[pair]
+        for actor_id in pair
+    }
     roles = session.execute(
         select(
             col(m.EventActor.event_id), col(m.EventActor.actor_id), col(m.EventActor.role)
@@ -2594,11 +2614,13 @@ def network(session: Session, filters: s.EventFilter, *, kinds: Sequence[str] | 
     ).all()
     role_keys: dict[tuple[str, str], list[str]] = defaultdict(list)
     for event_id, actor_id, role in roles:
-        role_keys[(event_id, actor_id)].append(f"{event_id}#{actor_id}#{role}")
+        if (event_id, actor_id) in in_kept_pairs:
+            role_keys[(event_id, actor_id)].append(f"{event_id}#{actor_id}#{role}")
     role_evidence = _evidence(
         session, "event_actor", [k for keys in role_keys.values() for k in keys]
     )
-    for (source, target), event_ids in shared.items():
+    for source, target in kept_pairs:
+        event_ids = shared[(source, target)]
         evidence = [
             span
             for event_id in event_ids
@@ -2644,7 +2666,7 @@ def network(session: Session, filters: s.EventFilter, *, kinds: Sequence[str] | 
         )
         for a in actors
     ]
-    return s.Network(nodes=nodes, edges=edges)
+    return s.Network(nodes=nodes, edges=edges, edges_omitted=omitted)
 
 
 # --- search -----------------------------------------------------------------------------------

@@ -494,6 +494,11 @@ class Network(BaseModel):
 
     nodes: list[NetworkNode] = Field(description="Actors with at least one edge, by id.")
     edges: list[NetworkEdge] = Field(description="Relations, then co_event edges, by id.")
+    edges_omitted: int = Field(
+        default=0,
+        description="Edges left out by `max_edges` (the lightest co_event edges first).",
+        examples=[0],
+    )
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -800,6 +805,13 @@ class NetworkQuery(DateRange):
     kind: list[ActorKind] | None = Field(default=None, description="Actor kinds to keep.")
     type: list[EventType] | None = Field(
         default=None, description="Event types that make co_event edges."
+    )
+    max_edges: int = Field(
+        default=500,
+        ge=1,
+        le=5000,
+        description="Most edges to return: the curated relations, then the co_event edges of "
+        "most shared events (ties by id); `edges_omitted` counts the rest.",
     )
 
 

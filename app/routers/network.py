@@ -24,8 +24,10 @@ async def get_network(session: SessionDep, query: Annotated[NetworkQuery, Query(
     in together (`co_event`, weighted by the number of shared events), each edge with its evidence.
 
     `date_from`/`date_to` and `type` select the events that make `co_event` edges; `kind` keeps
-    actors of those kinds. Nodes and edges use the field names of Grafana's node graph
+    actors of those kinds. At most `max_edges` edges (500 by default): the relations, then the
+    `co_event` edges of most shared events; `edges_omitted` counts the rest. Nodes and edges use the field names of Grafana's node graph
     (`id`, `title`, `subtitle`, `mainstat`; `source`, `target`) and load directly into d3-force.
     """
     filters = EventFilter(period=query.period(), types=tuple(query.type or ()))
-    return formats.model_response(queries.network(session, filters, kinds=query.kind))
+    network = queries.network(session, filters, kinds=query.kind, max_edges=query.max_edges)
+    return formats.model_response(network)

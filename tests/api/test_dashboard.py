@@ -227,6 +227,36 @@ def test_network_edges_from_relations_and_shared_events(client: TestClient) -> N
     assert all(e["source"] in node_ids and e["target"] in node_ids for e in network["edges"])
 
 
+def test_network_max_edges_keeps_relations_then_the_heaviest_shared_events(
+    client: TestClient,
+) -> None:
+    everything = client.get("/v1/network").json()
+    assert everything["edges_omitted"] == 0
+    relations = [e for e in everything["edges"] if e["type"] == "relation"]
+    co_events = [e for e in everything["edges"] if e["type"] == "co_event"]
+    assert len(relations) == 19
+    assert len(co_events) == 76
+    heaviest = sorted(co_events, key=lambda e: (-e["weight"], e["source"], e["target"]))[:6]
+    assert [e["weight"] for e in heaviest] == [4, 4, 4, 3, 3, 3], "a tie is cut at weight 3"
+
+    cut = client.get("/v1/network?max_edges=25").json()
+    assert cut["edges"] == relations + sorted(heaviest, key=lambda e: e["id"])
+    assert cut["edges_omitted"] == 95 - 25
+    linked = {actor for e in cut["edges"] for actor in (e["source"], e["target"])}
+    assert [n["id"] for n in cut["nodes"]] == sorted(linked)
+    assert {n["id"]: n for n in cut["nodes"]} == {
+        n["id"]: n for n in everything["nodes"] if n["id"] in linked
+    }
+
+    few = client.get("/v1/network?max_edges=10").json()
+    assert few["edges"] == relations[:10]
+    assert few["edges_omitted"] == 85
+    for bad in ("0", "5001"):
+        response = client.get(f"/v1/network?max_edges={bad}")
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["name"] == "max_edges"
+
+
 def test_network_filters_by_date_and_event_type(client: TestClient) -> None:
     recent = client.get("/v1/network?date_from=2025-09&type=withdrawal").json()
     co_events = [e for e in recent["edges"] if e["type"] == "co_event"]
