@@ -2546,15 +2546,16 @@ def network(
 ) -> s.Network:
     """Actors linked by curated relations and by the matching events they share: the relations
     first, then the co_event edges of most shared events, ``max_edges`` in all."""
-    keep = col(m.Actor.kind).in_(kinds) if kinds else true()
-    kept_actors = select(col(m.Actor.id)).where(keep)
+    kept_actors = select(col(m.Actor.id)).where(col(m.Actor.kind).in_(kinds or ()))
+
+    def kept(actor_id: Any) -> ColumnElement[bool]:
+        # Without kinds every actor is kept: no semi-join with the actors.
+        return actor_id.in_(kept_actors) if kinds else true()
+
     relations = (
         session.execute(
             select(m.Relation)
-            .where(
-                col(m.Relation.subject_id).in_(kept_actors),
-                col(m.Relation.object_id).in_(kept_actors),
-            )
+            .where(kept(col(m.Relation.subject_id)), kept(col(m.Relation.object_id)))
             .order_by(col(m.Relation.id))
         )
         .scalars()
@@ -2579,60 +2580,69 @@ def network(
     ]
     matching = _matching_event_ids(session, filters)
     first, second = aliased(m.EventActor), aliased(m.EventActor)
-    pairs = session.execute(
-        select(col(first.actor_id), col(second.actor_id), col(first.event_id))
-        .join(second, col(second.event_id) == col(first.event_id))
-        .where(
-            col(first.actor_id) < col(second.actor_id),
-            col(first.event_id).in_(matching),
-            col(first.actor_id).in_(kept_actors),
-            col(second.actor_id).in_(kept_actors),
-        )
+    source, target = col(first.actor_id), col(second.actor_id)
+    event_id = col(first.event_id)
+    # Each pair's shared events once (an actor can hold several roles in one event).
+    pair_events = (
+        select(source.label("source"), target.label("target"), event_id)
+        .join(second, col(second.event_id) == event_id)
+        .where(source < target, event_id.in_(matching), kept(source), kept(target))
         .distinct()
-        .order_by(col(first.actor_id), col(second.actor_id), col(first.event_id))
-    ).all()
-    shared: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for source, target, event_id in pairs:
-        shared[(source, target)].append(event_id)
-    # The heaviest pairs, kept in id order (a pair's id follows its actors' ids).
-    room = max_edges - len(edges)
-    heaviest = sorted(shared, key=lambda pair: (-len(shared[pair]), pair))[:room]
-    omitted += len(shared) - len(heaviest)
-    kept_pairs = sorted(heaviest)
-    in_kept_pairs = {
-        (event_id, actor_id)
-        for pair in kept_pairs
-        for event_id in shared[pair]
-        for actor_id in pair
-    }
-    roles = session.execute(
-        select(
-            col(m.EventActor.event_id), col(m.EventActor.actor_id), col(m.EventActor.role)
-        ).where(
-            col(m.EventActor.event_id).in_(matching), col(m.EventActor.actor_id).in_(kept_actors)
-        )
-    ).all()
-    role_keys: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for event_id, actor_id, role in roles:
-        if (event_id, actor_id) in in_kept_pairs:
-            role_keys[(event_id, actor_id)].append(f"{event_id}#{actor_id}#{role}")
-    role_evidence = _evidence(
-        session, "event_actor", [k for keys in role_keys.values() for k in keys]
+        .subquery()
     )
-    for source, target in kept_pairs:
-        event_ids = shared[(source, target)]
+    pair = (pair_events.c.source, pair_events.c.target)
+    sharing = select(*pair).group_by(*pair)
+    room = max_edges - len(edges)
+    # The heaviest pairs in SQL, with the number of all pairs (counted before the limit).
+    heaviest = (
+        session.execute(
+            sharing.add_columns(func.count().over())
+            .order_by(func.count().desc(), *pair)
+            .limit(room)
+        ).all()
+        if room > 0
+        else []
+    )
+    pair_count = (
+        heaviest[0][2]
+        if heaviest
+        else session.execute(select(func.count()).select_from(sharing.subquery())).scalar_one()
+    )
+    omitted += pair_count - len(heaviest)
+    kept_pairs = sorted((row[0], row[1]) for row in heaviest)
+    # The kept pairs' shared events, with each actor's roles in them (for the evidence).
+    shared: dict[tuple[str, str], list[str]] = defaultdict(list)
+    role_keys: dict[tuple[str, str], set[str]] = defaultdict(set)
+    if kept_pairs:
+        rows = session.execute(
+            select(source, target, event_id, col(first.role), col(second.role))
+            .join(second, col(second.event_id) == event_id)
+            .where(tuple_(source, target).in_(kept_pairs), event_id.in_(matching))
+            .order_by(source, target, event_id)
+        ).all()
+        for source_id, target_id, shared_event, source_role, target_role in rows:
+            events = shared[(source_id, target_id)]
+            if not events or events[-1] != shared_event:
+                events.append(shared_event)
+            role_keys[(shared_event, source_id)].add(f"{shared_event}#{source_id}#{source_role}")
+            role_keys[(shared_event, target_id)].add(f"{shared_event}#{target_id}#{target_role}")
+    role_evidence = _evidence(
+        session, "event_actor", sorted(k for keys in role_keys.values() for k in keys)
+    )
+    for source_id, target_id in kept_pairs:
+        event_ids = shared[(source_id, target_id)]
         evidence = [
             span
-            for event_id in event_ids
-            for actor_id in (source, target)
-            for key in role_keys[(event_id, actor_id)]
+            for shared_event in event_ids
+            for actor_id in (source_id, target_id)
+            for key in sorted(role_keys[(shared_event, actor_id)])
             for span in role_evidence.get(key, [])
         ]
         edges.append(
             s.NetworkEdge(
-                id=f"{source}--shares-events-with--{target}",
-                source=source,
-                target=target,
+                id=f"{source_id}--shares-events-with--{target_id}",
+                source=source_id,
+                target=target_id,
                 type="co_event",
                 predicate=None,
                 weight=len(event_ids),

@@ -1169,3 +1169,76 @@ def test_facets_filtered_by_dates_types_and_statuses_match_brute_force(synth_url
             answer = client.get("/v1/events", params={**params, "facet_size": size})
             assert answer.status_code == 200, answer.text
             _assert_facets(answer.json(), expected, size)
+
+
+def test_network_keeps_the_heaviest_pairs_as_brute_force_ranks_them(synth_url: str) -> None:
+    engine = build_engine(Settings(database_url=synth_url))
+    with engine.connect() as connection:
+        events = {
+            row.id: row
+            for row in connection.execute(
+                select(
+                    models.Event.id,  # type: ignore[call-overload]
+                    models.Event.type,
+                    models.Event.date_start,
+                    models.Event.date_end,
+                )
+            )
+        }
+        links = select(col(models.EventActor.event_id), col(models.EventActor.actor_id))
+        actor_links = {tuple(row) for row in connection.execute(links)}
+        kinds = select(col(models.Actor.id), col(models.Actor.kind))
+        kind_of: dict[str, str] = dict(connection.execute(kinds).all())
+    engine.dispose()
+    rng = random.Random(23)
+    all_kinds = sorted(set(kind_of.values()))
+    with TestClient(create_app(Settings(database_url=synth_url, response_cache_size=0))) as client:
+        for case in range(12):
+            params: dict[str, Any] = {"max_edges": rng.choice([1, 40, 500, 5000])}
+            first = last = None
+            if case % 3:
+                year = rng.randrange(2000, 2026)
+                params["date_from"] = params["date_to"] = str(year)
+                first, last = date(year, 1, 1), date(year, 12, 31)
+            chosen_types = rng.sample(TYPES, rng.randrange(0, 2))
+            chosen_kinds = rng.sample(all_kinds, rng.randrange(0, 3))
+            params["type"], params["kind"] = chosen_types, chosen_kinds
+            matching = {
+                event_id
+                for event_id, row in events.items()
+                if (not chosen_types or row.type in chosen_types)
+                and (
+                    first is None
+                    or (row.date_start is not None
+                    and row.date_end >= first
+                    and row.date_start <= last)
+                )
+            }
+            cast: dict[str, list[str]] = defaultdict(list)
+            for event_id, actor_id in sorted(actor_links):
+                if event_id in matching and (not chosen_kinds or kind_of[actor_id] in chosen_kinds):
+                    cast[event_id].append(actor_id)
+            shared: dict[tuple[str, str], list[str]] = defaultdict(list)
+            for event_id in sorted(cast):
+                for source in cast[event_id]:
+                    for target in cast[event_id]:
+                        if source < target:
+                            shared[(source, target)].append(event_id)
+            ranked = sorted(shared, key=lambda pair: (-len(shared[pair]), pair))
+            kept = sorted(ranked[: params["max_edges"]])
+            answer = client.get("/v1/network", params=params)
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            assert body["edges_omitted"] == len(shared) - len(kept), params
+            assert [(e["source"], e["target"], e["events"]) for e in body["edges"]] == [
+                (source, target, shared[(source, target)]) for source, target in kept
+            ], params
+            linked = sorted({actor for pair in kept for actor in pair})
+            events_of: Counter[str] = Counter(
+                actor_id
+                for event_id, actor_id in actor_links
+                if event_id in matching and actor_id in linked
+            )
+            assert [(n["id"], n["mainstat"]) for n in body["nodes"]] == [
+                (actor_id, events_of[actor_id]) for actor_id in linked
+            ], params
