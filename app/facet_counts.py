@@ -1,6 +1,7 @@
 """Counts over a whole dataset, written when the dataset is written: events per type, status,
-start year, actor and place; quotes per speaker, article and year said; actors per kind; and
-every resource's number of rows.
+start year, actor and place; quotes per speaker, article and year said; actors per kind; every
+resource's number of rows; the number of actor pairs sharing events, and the heaviest of those
+pairs (``heaviest_actor_pair``, for the unfiltered network).
 
 A dashboard's first questions are unfiltered ("how many of each?"), and at a million events
 counting them per request takes seconds on PostgreSQL (``/v1/events?facets=actor`` passed the
@@ -15,14 +16,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, String, cast, distinct, func, literal_column, select, union_all
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    cast,
+    distinct,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Connection
 
 from app import models as m
 from app.timeline_counts import stale_recounts, write_recounts
 
 facet_count = m.metadata.tables["facet_count"]
-DERIVED_TABLES = frozenset({facet_count.name})
+heaviest_actor_pair = m.metadata.tables["heaviest_actor_pair"]
+DERIVED_TABLES = frozenset({facet_count.name, heaviest_actor_pair.name})
 
 # The facet of a resource's row count (with an empty value).
 TOTAL = ""
@@ -96,6 +108,7 @@ def _recount() -> Select[Any]:
         _grouped("quotes", "article", _quote.c.article_id, count, _quote),
         _grouped("quotes", "year", year_of(_quote.c.said_start), count, _quote),
         _grouped("actors", "kind", _actor.c.kind, count, _actor),
+        select(_text("network"), _text("pairs"), _text(""), count).select_from(_actor_pairs()),
         *(
             select(_text(resource), _text(TOTAL), _text(""), count).select_from(table)
             for resource, table in RESOURCE_TABLES.items()
@@ -105,11 +118,50 @@ def _recount() -> Select[Any]:
     return select(*union_all(*parts).subquery().c)
 
 
-def write_facet_counts(connection: Connection) -> int:
-    """Replace the stored counts with a recount of the dataset. Returns the rows written."""
-    return write_recounts(connection, [(facet_count, _recount())])
+def _actor_pairs() -> Any:
+    """Every pair of actors (ids in order) sharing events, with how many they share."""
+    first, second = _event_actor.alias("first"), _event_actor.alias("second")
+    return (
+        select(
+            first.c.actor_id.label("source"),
+            second.c.actor_id.label("target"),
+            func.count(distinct(first.c.event_id)).label("events"),
+        )
+        .select_from(first)
+        .join(
+            second,
+            and_(second.c.event_id == first.c.event_id, first.c.actor_id < second.c.actor_id),
+        )
+        .group_by(first.c.actor_id, second.c.actor_id)
+        .subquery("pairs")
+    )
+
+
+def _heaviest_pairs() -> Select[Any]:
+    pairs = _actor_pairs()
+    heaviest = (
+        select(pairs.c.source, pairs.c.target, pairs.c.events)
+        .order_by(pairs.c.events.desc(), pairs.c.source, pairs.c.target)
+        .limit(m.NETWORK_MAX_EDGES)
+    )
+    # As a subquery, so that it can be one side of an EXCEPT on SQLite too.
+    return select(*heaviest.subquery().c)
+
+
+def _recounts(*, heaviest_pairs: bool = True) -> list[tuple[Any, Select[Any]]]:
+    recounts = [(facet_count, _recount())]
+    if heaviest_pairs:
+        recounts.append((heaviest_actor_pair, _heaviest_pairs()))
+    return recounts
+
+
+def write_facet_counts(connection: Connection, *, heaviest_pairs: bool = True) -> int:
+    """Replace the stored counts and (unless ``heaviest_pairs`` is false: migration 0013, which
+    comes before their table) the heaviest pairs with a recount of the dataset. Returns the
+    rows written."""
+    return write_recounts(connection, _recounts(heaviest_pairs=heaviest_pairs))
 
 
 def stale_facet_counts(connection: Connection) -> list[str]:
-    """A line if the stored counts differ from a recount of the dataset."""
-    return stale_recounts(connection, [(facet_count, _recount())], "rows")
+    """A line per table of counts that differs from a recount of the dataset."""
+    return stale_recounts(connection, _recounts(), "rows")

@@ -222,6 +222,24 @@ class FacetCount(SQLModel, table=True):
     count: int
 
 
+# The most edges a network answer holds; the heaviest pairs are stored up to this many.
+NETWORK_MAX_EDGES = 5000
+
+
+class HeaviestActorPair(SQLModel, table=True):
+    """The pairs of actors sharing the most events over the whole dataset, at most
+    NETWORK_MAX_EDGES of them (by shared events, then ids), derived with the facet counts
+    (app.facet_counts): the unfiltered network reads them instead of pairing every event's
+    actors."""
+
+    __tablename__ = "heaviest_actor_pair"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    source: str = Field(primary_key=True, sa_type=slug_type())
+    target: str = Field(primary_key=True, sa_type=slug_type())
+    events: int
+
+
 class EventActor(SQLModel, table=True):
     __tablename__ = "event_actor"
 

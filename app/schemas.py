@@ -14,6 +14,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from app.errors import InvalidParameter
+from app.models import NETWORK_MAX_EDGES
 from app.search import SEARCH_TYPES
 from app.seeding import (
     ActorKind,
@@ -809,7 +810,7 @@ class NetworkQuery(DateRange):
     max_edges: int = Field(
         default=500,
         ge=1,
-        le=5000,
+        le=NETWORK_MAX_EDGES,
         description="Most edges to return: the curated relations, then the co_event edges of "
         "most shared events (ties by id); `edges_omitted` counts the rest.",
     )

@@ -214,22 +214,26 @@ def test_the_counts_migration_counts_what_the_loader_counts(
     assert {row[2] for row in spans} >= {5, 9}, "months and years last more than a day"
 
 
-def test_the_facet_counts_migration_counts_what_the_loader_counts(database_url: str) -> None:
-    def stored(url: str) -> set[tuple[Any, ...]]:
+def test_the_facet_counts_migrations_count_what_the_loader_counts(database_url: str) -> None:
+    def stored(url: str) -> dict[str, set[tuple[Any, ...]]]:
         engine = create_engine(url)
         with engine.connect() as connection:
             rows = {
-                tuple(row) for row in connection.execute(select(metadata.tables["facet_count"]))
+                name: {tuple(row) for row in connection.execute(select(metadata.tables[name]))}
+                for name in ("facet_count", "heaviest_actor_pair")
             }
         engine.dispose()
         return rows
 
     loaded = stored(database_url)
-    assert ("events", "", "", 19) in loaded
-    assert {row[:2] for row in loaded} >= {("events", "actor"), ("quotes", "speaker")}
+    counts, pairs = loaded["facet_count"], loaded["heaviest_actor_pair"]
+    assert ("events", "", "", 19) in counts
+    assert {row[:2] for row in counts} >= {("events", "actor"), ("quotes", "speaker")}
+    assert ("network", "pairs", "", len(pairs)) in counts, "the seed has fewer pairs than kept"
+    assert max(row[2] for row in pairs) == 4
     command.downgrade(alembic_config(database_url), "0012")
     engine = create_engine(database_url)
-    assert "facet_count" not in inspect(engine).get_table_names()
+    assert not {"facet_count", "heaviest_actor_pair"} & set(inspect(engine).get_table_names())
     engine.dispose()
     upgrade_schema(database_url)
     assert stored(database_url) == loaded

@@ -35,7 +35,7 @@ def upgrade() -> None:
     # Counted by the application's own code, so that the rows are exactly what a load writes.
     from app.facet_counts import write_facet_counts
 
-    write_facet_counts(op.get_bind())
+    write_facet_counts(op.get_bind(), heaviest_pairs=False)  # 0014 adds their table
 
 
 def downgrade() -> None:
