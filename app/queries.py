@@ -258,6 +258,57 @@ def _actor_public(actor: m.Actor) -> dict[str, Any]:
     }
 
 
+# A name filter (``q``) on actors or places first walks the type's search documents in id order,
+# this many of them, testing the words on each folded text; a common word or prefix fills the
+# page within a few documents. Only when the window holds too few matches does the full-text
+# index answer. On SQLite a short prefix makes FTS5 merge the matches of every indexed word it
+# begins, whatever the page (`/v1/actors?q=a` at 1M: 460 ms, against 0.2 ms walked).
+NAME_WALK_WINDOW = 20_000
+
+
+def _walked_name_matches(
+    session: Session,
+    resource: Any,
+    q: str | None,
+    *,
+    cursor: str | None,
+    ordering: str,
+    limit: int,
+    kinds: Sequence[str] | None,
+) -> ColumnElement[bool] | None:
+    """SQLite: ``resource.id IN (...)`` the first ``limit + 1`` items after the cursor whose
+    search document holds every term of ``q`` (and of ``kinds``), when the next
+    NAME_WALK_WINDOW documents of the type decide them; None to ask the full-text index."""
+    if q is None or session.get_bind().dialect.name != "sqlite":
+        return None
+    after = str(decode_cursor(cursor, ordering, 1)[0]) if cursor is not None else ""
+    document = m.metadata.tables["search_document"]
+    window = (
+        select(document.c.target_id, document.c.body)
+        .where(document.c.type == resource.name, document.c.target_id > after)
+        .order_by(document.c.target_id)
+        .limit(NAME_WALK_WINDOW)
+        .subquery("window")
+    )
+    space = literal_column("' '", String)
+    spaced: ColumnElement[str] = space + window.c.body + space
+    statement = select(window.c.target_id).where(
+        *(spaced.like(pattern) for pattern in search.word_patterns(search.parse_query(q)))
+    )
+    if kinds:
+        statement = statement.join(resource, resource.c.id == window.c.target_id).where(
+            resource.c.kind.in_(kinds)
+        )
+    connection = session.connection()
+    # No ORDER BY outside: SQLite streams the window in its order and stops at the limit,
+    # where sorting again read the whole window first (0.15 against 8.7 ms).
+    ids = list(connection.execute(statement.limit(limit + 1)).scalars())
+    walked_all = len(ids) > limit or (
+        connection.execute(select(func.count()).select_from(window)).scalar_one() < NAME_WALK_WINDOW
+    )
+    return cast(ColumnElement[bool], resource.c.id.in_(ids)) if walked_all else None
+
+
 def list_actors(
     session: Session,
     *,
@@ -267,11 +318,14 @@ def list_actors(
     cursor: str | None,
 ) -> tuple[list[s.ActorPublic], str | None]:
     """Actors matching a name or alias and kinds, in id order."""
+    walked = _walked_name_matches(
+        session, _actor, q, cursor=cursor, ordering="actors", limit=limit, kinds=kinds
+    )
     rows = (
         session.execute(
             select(m.Actor)
             .where(
-                _matches_q(session, "actor", col(m.Actor.id), q),
+                _matches_q(session, "actor", col(m.Actor.id), q) if walked is None else walked,
                 col(m.Actor.kind).in_(kinds) if kinds else true(),
                 _after_id(col(m.Actor.id), cursor, "actors"),
             )
@@ -390,11 +444,16 @@ def list_locations(
 ) -> tuple[list[s.LocationPublic], str | None]:
     """Locations matching a name or alias, kinds and an enclosing place, in id order."""
     parent = aliased(m.Location)
+    walked = None
+    if within is None:
+        walked = _walked_name_matches(
+            session, _location, q, cursor=cursor, ordering="locations", limit=limit, kinds=kinds
+        )
     statement = (
         select(m.Location, col(parent.name))
         .outerjoin(parent, col(parent.id) == col(m.Location.parent_id))
         .where(
-            _matches_q(session, "location", col(m.Location.id), q),
+            _matches_q(session, "location", col(m.Location.id), q) if walked is None else walked,
             col(m.Location.kind).in_(kinds) if kinds else true(),
             _after_id(col(m.Location.id), cursor, "locations"),
         )

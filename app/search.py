@@ -263,9 +263,16 @@ def folded_names(*names: str) -> str:
 
 def _name_patterns(terms: list[Term], q: str) -> tuple[str, list[str]]:
     """LIKE patterns over ``names_folded``: a name or alias that is the query, and per term, the
-    term within a name or alias. Folded words hold no ``%`` or ``_``."""
+    term within a name or alias."""
     exact = "% | " + fold(q) + " | %"
-    return exact, ["% " + " ".join(t.words) + ("%" if t.prefix else " %") for t in terms]
+    return exact, word_patterns(terms)
+
+
+def word_patterns(terms: list[Term]) -> list[str]:
+    """Per term, a LIKE pattern of its words in folded text with a space on each side: the
+    words in order and adjacent, the last one cut short for a prefix. Folded words hold no
+    ``%`` or ``_``."""
+    return ["% " + " ".join(t.words) + ("%" if t.prefix else " %") for t in terms]
 
 
 def relevance(terms: list[Term], q: str) -> ColumnElement[int]:

@@ -1249,3 +1249,54 @@ def test_network_keeps_the_heaviest_pairs_as_brute_force_ranks_them(synth_url: s
             assert [(n["id"], n["mainstat"]) for n in body["nodes"]] == [
                 (actor_id, events_of[actor_id]) for actor_id in linked
             ], params
+
+
+def test_name_filters_walked_in_id_order_list_what_the_full_text_index_lists(
+    synth_url: str, monkeypatch: MonkeyPatch
+) -> None:
+    """``q`` on actors and places: walked over the type's documents (the whole window, or a
+    window too short for some pages, so that the full-text index answers the rest) and asked
+    of the full-text index only, every page lists the same items."""
+    engine = build_engine(Settings(database_url=synth_url))
+    with engine.connect() as connection:
+        names = [
+            name
+            for table in (models.Actor, models.Location)
+            for name in connection.execute(select(col(table.name))).scalars()
+        ]
+    engine.dispose()
+    rng = random.Random(29)
+    words = sorted({word.lower() for name in names for word in name.split()})
+    queries_asked = ["zzq", '"' + names[3] + '"', names[7], names[11].split()[0]]
+    for word in rng.sample(words, 12):
+        queries_asked += [word[:1], word[:2], word[:3], word]
+    cases: list[tuple[str, dict[str, str | int]]] = [
+        (path, {"q": q, "limit": rng.choice([1, 7, 50]), **kind})
+        for q in queries_asked
+        for path, kind in (
+            ("/v1/actors", rng.choice([{}, {"kind": "person"}])),
+            ("/v1/locations", rng.choice([{}, {"kind": "city"}])),
+        )
+    ]
+    walk, default_window = queries._walked_name_matches, queries.NAME_WALK_WINDOW
+    decided: Counter[tuple[int, bool]] = Counter()
+
+    def counted_walk(*args: Any, **kwargs: Any) -> Any:
+        found = walk(*args, **kwargs)
+        decided[(queries.NAME_WALK_WINDOW, found is not None)] += 1
+        return found
+
+    monkeypatch.setattr(queries, "_walked_name_matches", counted_walk)
+    answers: dict[int, list[list[str]]] = {}
+    with TestClient(create_app(Settings(database_url=synth_url, response_cache_size=0))) as client:
+        for window in (default_window, 40, 0):  # 0: the full-text index only
+            monkeypatch.setattr(queries, "NAME_WALK_WINDOW", window)
+            answers[window] = [_all_pages(client, params, path) for path, params in cases]
+    if synth_url.startswith("sqlite"):  # PostgreSQL's plans need no walk
+        assert decided[(default_window, False)] == 0, "a small type is walked whole"
+        assert decided[(40, True)]
+        assert decided[(40, False)]
+    assert any(answers[0]), "some queries match"
+    assert sum(len(ids) > 7 for ids in answers[0]) > 5, "some queries list several pages"
+    assert answers[default_window] == answers[0]
+    assert answers[40] == answers[0]
