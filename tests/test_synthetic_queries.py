@@ -1300,3 +1300,72 @@ def test_name_filters_walked_in_id_order_list_what_the_full_text_index_lists(
     assert sum(len(ids) > 7 for ids in answers[0]) > 5, "some queries list several pages"
     assert answers[default_window] == answers[0]
     assert answers[40] == answers[0]
+
+
+def test_event_text_filters_walked_in_page_order_list_what_the_full_text_index_lists(
+    synth_url: str, monkeypatch: MonkeyPatch
+) -> None:
+    """``q`` on events, walked in page order (by date either way, with the other filters) and
+    asked of the full-text index only: every page lists the same events, maps too."""
+    engine = build_engine(Settings(database_url=synth_url))
+    with engine.connect() as connection:
+        bodies = select(col(models.SearchDocument.body)).where(
+            col(models.SearchDocument.type) == "event"
+        )
+        words = sorted(
+            {word for body in connection.execute(bodies).scalars() for word in body.split()}
+        )
+    engine.dispose()
+    rng = random.Random(31)
+    asked = ["zzq", "a", "b"]
+    for word in rng.sample(words, 8):
+        asked += [word[:2], word[:3], word]
+    cases: list[tuple[str, dict[str, str | int]]] = []
+    for q in asked:
+        params: dict[str, str | int] = {"q": q, "limit": rng.choice([7, 50, 200])}
+        params["sort"] = rng.choice(["date", "-date"])
+        if rng.random() < 0.4:
+            params["date_from"] = _random_bound(rng)
+        if rng.random() < 0.3:
+            params["type"] = rng.choice(TYPES)
+        if rng.random() < 0.3:
+            params["format"] = "geojson"
+        cases.append(("/v1/events", params))
+    walk, default_window = queries._walked_event_rows, queries.EVENT_WALK_WINDOW
+    decided: Counter[tuple[int, bool]] = Counter()
+
+    def counted_walk(*args: Any, **kwargs: Any) -> Any:
+        found = walk(*args, **kwargs)
+        decided[(queries.EVENT_WALK_WINDOW, found is not None)] += 1
+        return found
+
+    monkeypatch.setattr(queries, "_walked_event_rows", counted_walk)
+    answers: dict[int, list[list[str]]] = {}
+    with TestClient(create_app(Settings(database_url=synth_url, response_cache_size=0))) as client:
+        for window in (default_window, 300, 0):  # 0: the full-text index only
+            monkeypatch.setattr(queries, "EVENT_WALK_WINDOW", window)
+            answers[window] = [_all_event_pages(client, params) for _, params in cases]
+    if synth_url.startswith("sqlite"):  # PostgreSQL's plans need no walk
+        assert decided[(default_window, True)]
+        assert decided[(300, False)]
+    assert sum(len(ids) > 7 for ids in answers[0]) > 5, "some queries list several pages"
+    assert answers[default_window] == answers[0]
+    assert answers[300] == answers[0]
+
+
+def _all_event_pages(client: TestClient, params: dict[str, str | int]) -> list[str]:
+    """Every page's event ids, from the JSON pages or the GeoJSON maps."""
+    if params.get("format") != "geojson":
+        return _all_pages(client, params)
+    ids: list[str] = []
+    cursor: str | None = None
+    while True:
+        answer = client.get(
+            "/v1/events", params={**params, **({"cursor": cursor} if cursor else {})}
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        ids += [feature["id"] for feature in body["features"]]
+        cursor = body.get("next_cursor")
+        if cursor is None:
+            return ids
