@@ -31,6 +31,7 @@ from sqlmodel import Session, col
 
 from app import models, queries, search
 from app.db import build_engine, upgrade_schema
+from app.facet_counts import RESOURCE_TABLES
 from app.main import create_app
 from app.pagination import encode_cursor
 from app.schemas import EventFilter
@@ -1046,19 +1047,8 @@ def test_unfiltered_facets_and_meta_read_from_stored_counts_match_brute_force(
         actor_kinds = rows(models.Actor.kind)
         places = dict(rows(models.Location.id, models.Location.name))
         totals = {
-            name: connection.execute(
-                select(func.count()).select_from(models.metadata.tables[table])
-            ).scalar_one()
-            for name, table in (
-                ("articles", "article"),
-                ("actors", "actor"),
-                ("locations", "location"),
-                ("events", "event"),
-                ("quotes", "quote"),
-                ("relations", "relation"),
-                ("discrepancies", "discrepancy"),
-                ("evidence_spans", "span"),
-            )
+            name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in RESOURCE_TABLES.items()
         }
     engine.dispose()
     expected_events = {
@@ -1251,6 +1241,23 @@ def test_network_keeps_the_heaviest_pairs_as_brute_force_ranks_them(synth_url: s
             ], params
 
 
+def _walk_decisions(
+    monkeypatch: MonkeyPatch, walk_name: str, window_name: str
+) -> Counter[tuple[int, bool]]:
+    """Counts, per window in force, of the walks that decided a page (True) or handed it to
+    the full-text index (False)."""
+    walk = getattr(queries, walk_name)
+    decided: Counter[tuple[int, bool]] = Counter()
+
+    def counted_walk(*args: Any, **kwargs: Any) -> Any:
+        found = walk(*args, **kwargs)
+        decided[(getattr(queries, window_name), found is not None)] += 1
+        return found
+
+    monkeypatch.setattr(queries, walk_name, counted_walk)
+    return decided
+
+
 def test_name_filters_walked_in_id_order_list_what_the_full_text_index_lists(
     synth_url: str, monkeypatch: MonkeyPatch
 ) -> None:
@@ -1278,15 +1285,8 @@ def test_name_filters_walked_in_id_order_list_what_the_full_text_index_lists(
             ("/v1/locations", rng.choice([{}, {"kind": "city"}])),
         )
     ]
-    walk, default_window = queries._walked_name_matches, queries.NAME_WALK_WINDOW
-    decided: Counter[tuple[int, bool]] = Counter()
-
-    def counted_walk(*args: Any, **kwargs: Any) -> Any:
-        found = walk(*args, **kwargs)
-        decided[(queries.NAME_WALK_WINDOW, found is not None)] += 1
-        return found
-
-    monkeypatch.setattr(queries, "_walked_name_matches", counted_walk)
+    default_window = queries.NAME_WALK_WINDOW
+    decided = _walk_decisions(monkeypatch, "_walked_name_matches", "NAME_WALK_WINDOW")
     answers: dict[int, list[list[str]]] = {}
     with TestClient(create_app(Settings(database_url=synth_url, response_cache_size=0))) as client:
         for window in (default_window, 40, 0):  # 0: the full-text index only
@@ -1332,15 +1332,8 @@ def test_event_text_filters_walked_in_page_order_list_what_the_full_text_index_l
         if rng.random() < 0.3:
             params["format"] = "geojson"
         cases.append(("/v1/events", params))
-    walk, default_window = queries._walked_event_rows, queries.EVENT_WALK_WINDOW
-    decided: Counter[tuple[int, bool]] = Counter()
-
-    def counted_walk(*args: Any, **kwargs: Any) -> Any:
-        found = walk(*args, **kwargs)
-        decided[(queries.EVENT_WALK_WINDOW, found is not None)] += 1
-        return found
-
-    monkeypatch.setattr(queries, "_walked_event_rows", counted_walk)
+    default_window = queries.EVENT_WALK_WINDOW
+    decided = _walk_decisions(monkeypatch, "_walked_event_rows", "EVENT_WALK_WINDOW")
     answers: dict[int, list[list[str]]] = {}
     with TestClient(create_app(Settings(database_url=synth_url, response_cache_size=0))) as client:
         for window in (default_window, 300, 0):  # 0: the full-text index only
