@@ -267,6 +267,14 @@ def _actor_public(actor: m.Actor) -> dict[str, Any]:
 NAME_WALK_WINDOW = 20_000
 
 
+def _holding_words(body: Any, patterns: Sequence[Any]) -> list[ColumnElement[bool]]:
+    """Folded text holding every ``search.word_patterns`` pattern (values or bound parameters):
+    the words as the full-text index reads them, tested on one row."""
+    space = literal_column("' '", String)
+    spaced: ColumnElement[str] = space + body + space
+    return [spaced.like(pattern) for pattern in patterns]
+
+
 def _walked_name_matches(
     session: Session,
     resource: Any,
@@ -291,11 +299,8 @@ def _walked_name_matches(
         .limit(NAME_WALK_WINDOW)
         .subquery("window")
     )
-    space = literal_column("' '", String)
-    spaced: ColumnElement[str] = space + window.c.body + space
-    statement = select(window.c.target_id).where(
-        *(spaced.like(pattern) for pattern in search.word_patterns(search.parse_query(q)))
-    )
+    patterns = search.word_patterns(search.parse_query(q))
+    statement = select(window.c.target_id).where(*_holding_words(window.c.body, patterns))
     if kinds:
         statement = statement.join(resource, resource.c.id == window.c.target_id).where(
             resource.c.kind.in_(kinds)
@@ -853,12 +858,10 @@ def _walked_event_rows(
 def _events_holding_words(patterns: int) -> Any:
     """The events among ``ids`` whose search document holds every pattern (LIKE)."""
     document = m.metadata.tables["search_document"]
-    space = literal_column("' '", String)
-    spaced: ColumnElement[str] = space + document.c.body + space
     return select(document.c.target_id).where(
         document.c.type == "event",
         document.c.target_id.in_(bindparam("ids", expanding=True)),
-        *(spaced.like(bindparam(f"pattern_{n}")) for n in range(patterns)),
+        *_holding_words(document.c.body, [bindparam(f"pattern_{n}") for n in range(patterns)]),
     )
 
 
@@ -1171,12 +1174,11 @@ def _stored_facet(session: Session, resource: str, facet: str, size: int) -> _Fa
     values, total = session.execute(
         select(func.count(), func.coalesce(func.sum(_facet_count.c["count"]), 0)).where(*rows)
     ).one()
-    facet_values = _ranked(kept, size)
-    kept_count = sum(count for _, count in facet_values.kept)
+    ranked = [(str(value), int(count)) for value, count in kept]
     omitted = s.OmittedFacetValues(
-        values=values - len(facet_values.kept), count=int(total) - kept_count
+        values=values - len(ranked), count=int(total) - sum(count for _, count in ranked)
     )
-    return _Facet(facet_values.kept, omitted)
+    return _Facet(ranked, omitted)
 
 
 def event_facets(
