@@ -334,7 +334,16 @@ class DiscrepancyActor(SQLModel, table=True):
 
 class Span(SQLModel, table=True):
     __table_args__ = (
-        Index("ix_span_owner", "owner_type", "owner_key"),
+        # An owner's spans in text order (the order evidence is served in), id last for keysets.
+        Index(
+            "ix_span_owner_order",
+            "owner_type",
+            "owner_key",
+            "article_id",
+            "start_offset",
+            "end_offset",
+            "id",
+        ),
         Index("ix_span_article_start", "article_id", "start_offset", "end_offset"),
     )
 

@@ -377,8 +377,8 @@ def actor_exists(session: Session, actor_id: str) -> bool:
     return exists(session, "actor", actor_id)
 
 
-def get_actor(session: Session, actor_id: str) -> s.ActorDetail | None:
-    """One actor with roles, relations (both directions) and every mention."""
+def get_actor(session: Session, actor_id: str, *, mentions_limit: int) -> s.ActorDetail | None:
+    """One actor with roles, relations (both directions) and its first mentions."""
     actor = session.get(m.Actor, actor_id)
     if actor is None:
         return None
@@ -430,9 +430,86 @@ def get_actor(session: Session, actor_id: str) -> s.ActorDetail | None:
         )
         for relation, peer in relation_rows
     ]
-    mentions = _evidence(session, "actor_mention", [actor_id]).get(actor_id, [])
+    mentions, omitted = _first_mentions(session, "actor_mention", actor_id, mentions_limit)
     return s.ActorDetail(
-        **_actor_public(actor), roles=roles, relations=relations, mentions=mentions
+        **_actor_public(actor),
+        roles=roles,
+        relations=relations,
+        mentions=mentions,
+        mentions_omitted=omitted,
+    )
+
+
+MentionOwner = Literal["actor_mention", "location_mention"]
+
+
+def list_mentions(
+    session: Session,
+    owner_type: MentionOwner,
+    owner_id: str,
+    *,
+    article: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[s.Evidence], str | None]:
+    """An actor's or place's mentions in text order (article id, then offsets), one page."""
+    key = (_span.c.article_id, _span.c.start_offset, _span.c.end_offset, _span.c.id)
+    after: ColumnElement[bool] = true()
+    if cursor is not None:
+        last_article, last_start, last_end, last_id = decode_cursor(cursor, "mentions", 4)
+        if not (
+            isinstance(last_article, str)
+            and all(isinstance(v, int) for v in (last_start, last_end, last_id))
+        ):
+            raise InvalidParameter("cursor", "not a cursor for this list and sort order")
+        after = tuple_(*key) > tuple_(last_article, last_start, last_end, last_id)
+    rows = (
+        session.connection()
+        .execute(
+            select(*key, *_EVIDENCE_COLUMNS[3:])
+            .where(
+                _span.c.owner_type == owner_type,
+                _span.c.owner_key == owner_id,
+                _span.c.article_id == article if article is not None else true(),
+                after,
+            )
+            .order_by(*key)
+            .limit(limit + 1)
+        )
+        .all()
+    )
+    page, next_cursor = _page(rows, limit, "mentions", lambda r: list(r[:4]))
+    return [
+        s.Evidence(
+            article=article_id, start=start, end=end, exact=exact, prefix=prefix, suffix=suffix
+        )
+        for article_id, start, end, _, exact, prefix, suffix in page
+    ], next_cursor
+
+
+def _first_mentions(
+    session: Session, owner_type: MentionOwner, owner_id: str, limit: int
+) -> tuple[list[s.Evidence], int]:
+    """The first ``limit`` mentions in text order, and how many more there are."""
+    if limit == 0:
+        return [], _mention_count(session, owner_type, owner_id)
+    mentions, more = list_mentions(
+        session, owner_type, owner_id, article=None, limit=limit, cursor=None
+    )
+    if more is None:
+        return mentions, 0
+    return mentions, _mention_count(session, owner_type, owner_id) - limit
+
+
+def _mention_count(session: Session, owner_type: MentionOwner, owner_id: str) -> int:
+    return (
+        session.connection()
+        .execute(
+            select(func.count())
+            .select_from(_span)
+            .where(_span.c.owner_type == owner_type, _span.c.owner_key == owner_id)
+        )
+        .scalar_one()
     )
 
 
@@ -495,8 +572,10 @@ def location_exists(session: Session, location_id: str) -> bool:
     return exists(session, "location", location_id)
 
 
-def get_location(session: Session, location_id: str) -> s.LocationDetail | None:
-    """One location with every mention."""
+def get_location(
+    session: Session, location_id: str, *, mentions_limit: int
+) -> s.LocationDetail | None:
+    """One location with its first mentions."""
     parent = aliased(m.Location)
     row = session.execute(
         select(m.Location, col(parent.name))
@@ -506,8 +585,8 @@ def get_location(session: Session, location_id: str) -> s.LocationDetail | None:
     if row is None:
         return None
     public = _location_public(row[0], row[1])
-    mentions = _evidence(session, "location_mention", [location_id]).get(location_id, [])
-    return s.LocationDetail(**public.model_dump(), mentions=mentions)
+    mentions, omitted = _first_mentions(session, "location_mention", location_id, mentions_limit)
+    return s.LocationDetail(**public.model_dump(), mentions=mentions, mentions_omitted=omitted)
 
 
 # --- events -----------------------------------------------------------------------------------

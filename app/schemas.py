@@ -204,7 +204,15 @@ class ActorDetail(ActorPublic):
 
     roles: list[RolePublic] = Field(description="Titles and roles as the articles state them.")
     relations: list[RelationPublic] = Field(description="Relations in both directions, by id.")
-    mentions: list[Evidence] = Field(description="Every mention of the actor, in text order.")
+    mentions: list[Evidence] = Field(
+        description="The actor's mentions in text order (article id, then offsets): all of "
+        "them, or the first `mentions_limit`."
+    )
+    mentions_omitted: int = Field(
+        description="Mentions left out by `mentions_limit`; `/v1/actors/{id}/mentions` pages "
+        "through all of them.",
+        examples=[0],
+    )
 
 
 # --- locations --------------------------------------------------------------------------------
@@ -232,7 +240,15 @@ class LocationPublic(BaseModel):
 class LocationDetail(LocationPublic):
     """A location with its mentions."""
 
-    mentions: list[Evidence] = Field(description="Every mention of the place, in text order.")
+    mentions: list[Evidence] = Field(
+        description="The place's mentions in text order (article id, then offsets): all of "
+        "them, or the first `mentions_limit`."
+    )
+    mentions_omitted: int = Field(
+        description="Mentions left out by `mentions_limit`; `/v1/locations/{id}/mentions` "
+        "pages through all of them.",
+        examples=[0],
+    )
 
 
 # --- events -----------------------------------------------------------------------------------
@@ -369,6 +385,10 @@ class QuotePage(Page[QuotePublic]):
 
     facets: Facets = None
     facets_omitted: FacetsOmitted = None
+
+
+class MentionPage(Page[Evidence]):
+    """One page of an actor's or a place's mentions, in text order."""
 
 
 class DiscrepancyPage(Page[DiscrepancyPublic]):
@@ -784,6 +804,10 @@ class ScopedQuoteQuery(DatedListQuery):
 
 class DiscrepancyQuery(ListQuery):
     pass
+
+
+class MentionQuery(ListQuery):
+    article: IdFilter = Field(default=None, description="Only mentions in this article.")
 
 
 class TimelineQuery(EventFilterQuery):

@@ -2,8 +2,14 @@
 the real schema (the same tables, indexes and search index as the curated seed).
 
 For N events it writes about N/10 actors, N/20 locations (a country / region / city tree),
-N quotes, N/200 articles whose text really contains every evidence span, and the link rows. Dates
+N quotes, N/200 articles whose text really contains every evidence span (the events, the quotes, and
+the mentions of each event's first actor and its place), and the link rows. Dates
 mix day, month and year precision; some events are undated. Nothing here is used by the API.
+
+By default every actor and place is as likely as any other to appear in an event. With a skew
+``s`` > 0, the actor or place of rank ``r`` (its position in id order) is drawn with a weight of
+``1 / r**s`` (a Zipf law, as in real news, where a few states and leaders appear everywhere), so
+``actor-0000000`` and ``place-000000`` are the most frequent.
 
 For large datasets a producer process generates the articles' rows (continuing the one random
 sequence) while this one inserts them: on two cores, generating took about as long as inserting.
@@ -128,6 +134,39 @@ Rows = dict[type[Any], list[dict[str, Any]]]
 """Rows to insert, by table."""
 
 
+class _Population:
+    """The actors and places events are drawn from, and how often each is drawn."""
+
+    def __init__(self, actors: list[Actor], locations: list[Place], skew: float) -> None:
+        self.actors = actors
+        self.locations = locations
+        self.skew = skew
+        # Cumulative weights, so that each draw is a bisection (random.choices).
+        self._actor_weights = _zipf_cumulative(len(actors), skew)
+        self._location_weights = _zipf_cumulative(len(locations), skew)
+
+    def cast(self, rng: random.Random) -> list[Actor]:
+        """One to three distinct actors."""
+        size = rng.randint(1, 3)
+        if not self.skew:
+            return rng.sample(self.actors, k=size)
+        drawn: dict[str, Actor] = {}
+        while len(drawn) < size:
+            actor = rng.choices(self.actors, cum_weights=self._actor_weights)[0]
+            drawn.setdefault(actor[0], actor)
+        return list(drawn.values())
+
+    def place(self, rng: random.Random) -> Place:
+        """One location."""
+        if not self.skew:
+            return rng.choice(self.locations)
+        return rng.choices(self.locations, cum_weights=self._location_weights)[0]
+
+
+def _zipf_cumulative(count: int, skew: float) -> list[float]:
+    return list(itertools.accumulate(1 / rank**skew for rank in range(1, count + 1)))
+
+
 @dataclass(frozen=True)
 class SynthSummary:
     """What ``synthesize`` wrote."""
@@ -243,21 +282,24 @@ def _span(article_id: str, text: str, start: int, end: int, **owner: str) -> dic
     }
 
 
-def synthesize(engine: Engine, events: int, seed: int = 1) -> SynthSummary:
-    """Replace the database's content with a synthetic dataset of ``events`` events."""
+def synthesize(engine: Engine, events: int, seed: int = 1, skew: float = 0.0) -> SynthSummary:
+    """Replace the database's content with a synthetic dataset of ``events`` events; ``skew``
+    is the Zipf exponent of how often actors and places appear (0: uniformly)."""
     rng = random.Random(seed)
     actor_count = max(10, events // 10)
     location_count = max(20, events // 20)
     article_count = max(1, -(-events // EVENTS_PER_ARTICLE))
-    version = hashlib.sha256(f"synth-v2:{events}:{seed}".encode()).hexdigest()[:16]
+    recipe = f"synth-v3:{events}:{seed}" + (f":skew={skew!r}" if skew else "")
+    version = hashlib.sha256(recipe.encode()).hexdigest()[:16]
     actors = [
         (f"actor-{i:07d}", _name(rng, 2), _weighted(rng, ACTOR_KINDS)) for i in range(actor_count)
     ]
     locations = _locations(rng, location_count)
+    population = _Population(actors, locations, skew)
 
     with (
         _existing_objects_frozen(),
-        _article_chunks(rng, events, actors, locations) as chunks,
+        _article_chunks(rng, events, population) as chunks,
         engine.begin() as connection,
     ):
         if connection.dialect.name == "sqlite":
@@ -381,21 +423,19 @@ def _locations(rng: random.Random, count: int) -> list[Place]:
 
 @contextmanager
 def _article_chunks(
-    rng: random.Random, events: int, actors: list[Actor], locations: list[Place]
+    rng: random.Random, events: int, population: _Population
 ) -> Iterator[Iterator[Rows]]:
     """The rows of every article, its events and their links, evidence and quotes, in chunks of
     ``ARTICLES_PER_CHUNK`` articles, drawn from ``rng``: made by a producer process for large
     datasets."""
     if events < PRODUCER_MIN_EVENTS or "fork" not in multiprocessing.get_all_start_methods():
-        yield _generated_chunks(rng, events, actors, locations)
+        yield _generated_chunks(rng, events, population)
     else:
-        with _produced_chunks(rng, events, actors, locations) as chunks:
+        with _produced_chunks(rng, events, population) as chunks:
             yield chunks
 
 
-def _generated_chunks(
-    rng: random.Random, events: int, actors: list[Actor], locations: list[Place]
-) -> Iterator[Rows]:
+def _generated_chunks(rng: random.Random, events: int, population: _Population) -> Iterator[Rows]:
     article_count = max(1, -(-events // EVENTS_PER_ARTICLE))
     for first in range(0, article_count, ARTICLES_PER_CHUNK):
         rows: Rows = {}
@@ -403,7 +443,7 @@ def _generated_chunks(
             numbers = range(
                 index * EVENTS_PER_ARTICLE, min(events, (index + 1) * EVENTS_PER_ARTICLE)
             )
-            _article(rows, rng, index, numbers, actors, locations)
+            _article(rows, rng, index, numbers, population)
         yield rows
 
 
@@ -418,12 +458,10 @@ class _ProducerFailed:
 _Chunks: TypeAlias = "Queue[Rows | _ProducerFailed | None]"
 
 
-def _produce(
-    rng: random.Random, events: int, actors: list[Actor], locations: list[Place], out: _Chunks
-) -> None:
+def _produce(rng: random.Random, events: int, population: _Population, out: _Chunks) -> None:
     """The producer process: puts every chunk on ``out``, then None."""
     try:
-        for rows in _generated_chunks(rng, events, actors, locations):
+        for rows in _generated_chunks(rng, events, population):
             out.put(rows)
     except Exception:
         out.put(_ProducerFailed(traceback.format_exc()))
@@ -433,7 +471,7 @@ def _produce(
 
 @contextmanager
 def _produced_chunks(
-    rng: random.Random, events: int, actors: list[Actor], locations: list[Place]
+    rng: random.Random, events: int, population: _Population
 ) -> Iterator[Iterator[Rows]]:
     """``_generated_chunks`` made by a producer process, a few chunks ahead of the reader."""
     # Forked, not spawned: a spawned process would re-run the caller's main module, which need
@@ -443,7 +481,7 @@ def _produced_chunks(
     chunks: _Chunks = context.Queue(maxsize=4)
     producer = context.Process(
         target=_produce,
-        args=(rng, events, actors, locations, chunks),
+        args=(rng, events, population, chunks),
         name="dossier-synth-producer",
         daemon=True,
     )
@@ -476,19 +514,17 @@ def _received(chunks: _Chunks, producer: BaseProcess) -> Iterator[Rows]:
 
 
 def _sentences(
-    rng: random.Random,
-    event_ids: range,
-    actors: list[Actor],
-    locations: list[Place],
+    rng: random.Random, event_ids: range, population: _Population
 ) -> Iterator[tuple[int, list[Actor], Place, str, str, tuple[date, date, str, str] | None, str]]:
     for number in event_ids:
         event_type = rng.choice(EVENT_TYPES)
-        cast = rng.sample(actors, k=rng.randint(1, 3))
-        place = rng.choice(locations)
+        cast = population.cast(rng)
+        place = population.place(rng)
         period = _period(rng)
         when = f" in {period[3]}" if period else ""
         sentence = f"{cast[0][1]} {VERBS[event_type]} {place[1]}{when}."
-        # Drawn in this order, the seed's dataset stays what it was (synth-v2).
+        # Drawn in this order, a seed draws the same events, places and quotes as it did in
+        # synth-v2 (v3 adds the mentions' spans).
         opening = rng.choice(OPENINGS)
         words = rng.choices(VOCABULARY, cum_weights=WORD_CUMULATIVE_WEIGHTS, k=4)
         quote = " ".join([opening, *words, place[1]])
@@ -500,8 +536,7 @@ def _article(
     rng: random.Random,
     index: int,
     event_ids: range,
-    actors: list[Actor],
-    locations: list[Place],
+    population: _Population,
 ) -> None:
     """Add one article's rows, and those of its events, to ``rows``."""
 
@@ -513,7 +548,7 @@ def _article(
     offset = 0
     planned = []
     for number, cast, place, event_type, sentence, period, quote in _sentences(
-        rng, event_ids, actors, locations
+        rng, event_ids, population
     ):
         sentence_start = offset
         quoted = f' "{quote}," {cast[0][1]} said.'
@@ -602,6 +637,25 @@ def _article(
             )
         add(models.EventLocation, event_id=event_id, location_id=place[0], position=0)
         add(models.EventArticle, event_id=event_id, article_id=article_id)
+        # The sentence names its first actor, then (after the verb) its place.
+        place_start = sentence_start + len(cast[0][1]) + len(VERBS[event_type]) + 2
+        for kind, (owner, name), first in (
+            ("actor", cast[0][:2], sentence_start),
+            ("location", place[:2], place_start),
+        ):
+            add(
+                models.Span,
+                **_span(
+                    article_id,
+                    text,
+                    first,
+                    first + len(name),
+                    kind=kind,
+                    target_id=owner,
+                    owner_type=f"{kind}_mention",
+                    owner_key=owner,
+                ),
+            )
         add(
             models.Span,
             **_span(

@@ -239,6 +239,7 @@ def hussein_allawi() -> ActorDetail:
                 suffix=", an advisor to Prime Minister M",
             )
         ],
+        mentions_omitted=0,
     )
 
 
@@ -270,6 +271,7 @@ def iraqi_government() -> ActorDetail:
             ),
         ],
         mentions=[],
+        mentions_omitted=0,
     )
 
 
@@ -294,6 +296,7 @@ def ain_al_asad() -> LocationDetail:
                 suffix=".\nAccording to Allawi, who spoke",
             )
         ],
+        mentions_omitted=0,
     )
 
 
@@ -674,6 +677,7 @@ def test_actor_document_keeps_an_organizations_title_without_organization() -> N
         roles=[RolePublic(title="state-run news agency", organization=None, evidence=[])],
         relations=[],
         mentions=[],
+        mentions_omitted=0,
     )
 
     document = actor_document(agency, BASE)

@@ -77,7 +77,7 @@ def test_every_path_example_names_a_real_resource(client: TestClient) -> None:
             url = url.replace("{" + parameter["name"] + "}", example)
         assert client.get(url).status_code == 200, url
         checked += 1
-    assert checked == 11
+    assert checked == 13
 
 
 def test_evidence_example_is_true_of_the_article(client: TestClient) -> None:

@@ -220,6 +220,8 @@ def test_a_failing_producer_process_is_reported(
     places: list[synth.Place] = [("place-000000", "Kanmir", "country", None, None, None)]
     with (
         pytest.raises(RuntimeError, match=message),
-        synth._produced_chunks(random.Random(1), 400, actors, places) as chunks,
+        synth._produced_chunks(
+            random.Random(1), 400, synth._Population(actors, places, skew=0.0)
+        ) as chunks,
     ):
         list(chunks)

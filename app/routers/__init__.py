@@ -142,6 +142,18 @@ def _one(values: list[str]) -> Any:
     return values[0] if len(values) == 1 else values
 
 
+MentionsLimit = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=1000,
+        description="Most mentions to include, the first in text order; `mentions_omitted` "
+        "counts the rest and the `/mentions` list pages through them all. 0 gives only the count.",
+    ),
+]
+DEFAULT_MENTIONS_LIMIT = 100
+
+
 def resource_router(prefix: str = "", *, tag: str) -> APIRouter:
     """The router of one resource, with what every route of the API shares: unknown query
     parameters are rejected, query models are read in one step, and operation ids are the

@@ -8,8 +8,9 @@ from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
-from app.routers import resource_router
+from app.routers import DEFAULT_MENTIONS_LIMIT, MentionsLimit, resource_router
 from app.routers.events import events_answer
+from app.routers.mentions import mentions_answer
 from app.routers.quotes import quotes_answer
 from app.schemas import (
     ID_MAX,
@@ -19,6 +20,8 @@ from app.schemas import (
     ActorPublic,
     ActorQuery,
     EventPage,
+    MentionPage,
+    MentionQuery,
     QuotePage,
     ScopedEventQuery,
     ScopedQuoteQuery,
@@ -84,9 +87,15 @@ async def list_actors(
     response_model=ActorDetail,
     responses={**formats.detail_responses(), **problem_responses(404, 422)},
 )
-async def get_actor(session: SessionDep, request: Request, actor_id: ActorId) -> Any:
-    """One actor with its roles, its relations in both directions and every mention, each with evidence."""
-    actor = queries.get_actor(session, actor_id)
+async def get_actor(
+    session: SessionDep,
+    request: Request,
+    actor_id: ActorId,
+    mentions_limit: MentionsLimit = DEFAULT_MENTIONS_LIMIT,
+) -> Any:
+    """One actor with its roles, its relations in both directions and its mentions (the first
+    `mentions_limit`, 100 by default), each with evidence."""
+    actor = queries.get_actor(session, actor_id, mentions_limit=mentions_limit)
     if actor is None:
         raise NotFound("actor", actor_id)
     if formats.wants_linked_data(request):
@@ -132,3 +141,23 @@ async def list_actor_quotes(
     if not queries.actor_exists(session, actor_id):
         raise NotFound("actor", actor_id)
     return quotes_answer(session, request, response, query, speaker=actor_id)
+
+
+@router.get(
+    "/{actor_id}/mentions",
+    summary="List an actor's mentions",
+    response_model=MentionPage,
+    responses={**formats.list_responses(), **problem_responses(404, 422)},
+)
+async def list_actor_mentions(
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    actor_id: ActorId,
+    query: Annotated[MentionQuery, Query()],
+) -> Any:
+    """Every span of the articles that names the actor, in text order (article id, then
+    offsets): the `mentions` of the actor's detail, all of them."""
+    if not queries.actor_exists(session, actor_id):
+        raise NotFound("actor", actor_id)
+    return mentions_answer(session, request, response, query, "actor_mention", actor_id)

@@ -8,8 +8,9 @@ from app import formats, linked_data, queries
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import set_next_link
-from app.routers import resource_router
+from app.routers import DEFAULT_MENTIONS_LIMIT, MentionsLimit, resource_router
 from app.routers.events import events_answer
+from app.routers.mentions import mentions_answer
 from app.schemas import (
     ID_MAX,
     ID_PATTERN,
@@ -18,6 +19,8 @@ from app.schemas import (
     LocationPage,
     LocationPublic,
     LocationQuery,
+    MentionPage,
+    MentionQuery,
     ScopedEventQuery,
 )
 
@@ -91,9 +94,15 @@ async def list_locations(
     response_model=LocationDetail,
     responses={**formats.detail_responses(), **problem_responses(404, 422)},
 )
-async def get_location(session: SessionDep, request: Request, location_id: LocationId) -> Any:
-    """One location with every mention in the articles."""
-    location = queries.get_location(session, location_id)
+async def get_location(
+    session: SessionDep,
+    request: Request,
+    location_id: LocationId,
+    mentions_limit: MentionsLimit = DEFAULT_MENTIONS_LIMIT,
+) -> Any:
+    """One location with its mentions in the articles (the first `mentions_limit`, 100 by
+    default)."""
+    location = queries.get_location(session, location_id, mentions_limit=mentions_limit)
     if location is None:
         raise NotFound("location", location_id)
     if formats.wants_linked_data(request):
@@ -125,3 +134,23 @@ async def list_location_events(
         query.filters(location=location_id),
         owner=("location", location_id),
     )
+
+
+@router.get(
+    "/{location_id}/mentions",
+    summary="List a location's mentions",
+    response_model=MentionPage,
+    responses={**formats.list_responses(), **problem_responses(404, 422)},
+)
+async def list_location_mentions(
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    location_id: LocationId,
+    query: Annotated[MentionQuery, Query()],
+) -> Any:
+    """Every span of the articles that names the place itself (not the places inside it), in
+    text order (article id, then offsets): the `mentions` of its detail, all of them."""
+    if not queries.location_exists(session, location_id):
+        raise NotFound("location", location_id)
+    return mentions_answer(session, request, response, query, "location_mention", location_id)

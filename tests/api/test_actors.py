@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from fastapi.testclient import TestClient
 
 
@@ -75,3 +78,69 @@ def test_actor_quotes(client: TestClient) -> None:
         q["reported_via"] == {"id": "iraqi-news-agency", "name": "Iraqi News Agency"}
         for q in quotes
     )
+
+
+def test_mentions_limit_keeps_the_first_mentions_and_counts_the_rest(client: TestClient) -> None:
+    full = client.get("/v1/actors/iraq").json()
+    assert len(full["mentions"]) == 27
+    assert full["mentions_omitted"] == 0
+    cut = client.get("/v1/actors/iraq?mentions_limit=5").json()
+    assert cut["mentions"] == full["mentions"][:5]
+    assert cut["mentions_omitted"] == 22
+    assert {k: v for k, v in cut.items() if not k.startswith("mentions")} == {
+        k: v for k, v in full.items() if not k.startswith("mentions")
+    }
+    only_count = client.get("/v1/actors/iraq?mentions_limit=0").json()
+    assert (only_count["mentions"], only_count["mentions_omitted"]) == ([], 27)
+    exact = client.get("/v1/actors/iraq?mentions_limit=27").json()
+    assert (len(exact["mentions"]), exact["mentions_omitted"]) == (27, 0)
+    for bad in ("-1", "1001", "many"):
+        answer = client.get(f"/v1/actors/iraq?mentions_limit={bad}")
+        assert answer.status_code == 422
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert [(e["in"], e["name"]) for e in answer.json()["errors"]] == [
+            ("query", "mentions_limit")
+        ]
+
+
+def test_mentions_list_pages_through_every_mention_in_text_order(client: TestClient) -> None:
+    every = client.get("/v1/actors/iraq").json()["mentions"]
+    walked: list[dict[str, object]] = []
+    url: str | None = "/v1/actors/iraq/mentions?limit=4"
+    while url:
+        answer = client.get(url)
+        assert answer.status_code == 200
+        body = answer.json()
+        walked += body["data"]
+        assert body["has_more"] == (body["next_cursor"] is not None)
+        assert ("link" in answer.headers) == body["has_more"]
+        url = (
+            f"/v1/actors/iraq/mentions?limit=4&cursor={body['next_cursor']}"
+            if body["has_more"]
+            else None
+        )
+    assert walked == every
+    keys = [(m["article"], m["start"], m["end"]) for m in walked]
+    assert keys == sorted(keys)
+
+    in_one = client.get("/v1/actors/iraq/mentions?article=kurdistan24-coalition-shift").json()
+    assert in_one["data"] == [m for m in every if m["article"] == "kurdistan24-coalition-shift"]
+    assert client.get("/v1/actors/iraq/mentions?article=no-such-article").json()["data"] == []
+
+    lines = client.get("/v1/actors/iraq/mentions?format=ndjson").text.splitlines()
+    assert len(lines) == 27
+    rows = list(csv.DictReader(io.StringIO(client.get("/v1/actors/iraq/mentions?format=csv").text)))
+    # (Cells are compared by position: CSV neutralises a leading "-" of a suffix, for spreadsheets.)
+    assert [(r["article"], int(r["start"]), int(r["end"])) for r in rows] == keys
+
+
+def test_mentions_list_rejects_unknown_actors_and_foreign_cursors(client: TestClient) -> None:
+    missing = client.get("/v1/actors/no-such-actor/mentions")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    events_cursor = client.get("/v1/events?limit=1").json()["next_cursor"]
+    for cursor in (events_cursor, "not-a-cursor"):
+        answer = client.get(f"/v1/actors/iraq/mentions?cursor={cursor}")
+        assert answer.status_code == 422
+        assert answer.json()["errors"][0]["name"] == "cursor"
+    assert client.get("/v1/actors/iraq/mentions?mentions_limit=3").status_code == 422

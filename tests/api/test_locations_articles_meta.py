@@ -99,3 +99,19 @@ def test_ready_answers_503_until_the_database_is_migrated(tmp_path: Path) -> Non
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
         assert client.get("/health").status_code == 200
+
+
+def test_a_place_lists_its_own_mentions_and_limits_its_detail(client: TestClient) -> None:
+    full = client.get("/v1/locations/iraq").json()
+    assert (len(full["mentions"]), full["mentions_omitted"]) == (21, 0)
+    cut = client.get("/v1/locations/iraq?mentions_limit=3").json()
+    assert (cut["mentions"], cut["mentions_omitted"]) == (full["mentions"][:3], 18)
+    listed = client.get("/v1/locations/iraq/mentions?limit=500").json()
+    assert listed["data"] == full["mentions"]
+    assert listed["has_more"] is False
+    # A place's own mentions only: Ain al-Asad lies inside Iraq but names itself.
+    base = client.get("/v1/locations/ain-al-asad-air-base/mentions").json()["data"]
+    assert base
+    assert all(m not in listed["data"] for m in base)
+    assert client.get("/v1/locations/no-such-place/mentions").status_code == 404
+    assert client.get("/v1/locations/iraq?mentions_limit=1001").status_code == 422
