@@ -20,6 +20,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    case,
     cast,
     distinct,
     func,
@@ -143,9 +144,52 @@ def _heaviest_pairs() -> Select[Any]:
         select(pairs.c.source, pairs.c.target, pairs.c.events)
         .order_by(pairs.c.events.desc(), pairs.c.source, pairs.c.target)
         .limit(m.NETWORK_MAX_EDGES)
+        .subquery("heaviest")
+    )
+    # Each pair's first shared events are found from the links of its actor with fewer events
+    # (as counted in facet_count, written first; a stale count costs time, not correctness).
+    fewer = _stored_events(heaviest.c.source) <= _stored_events(heaviest.c.target)
+    ranked = select(
+        *heaviest.c,
+        case((fewer, heaviest.c.source), else_=heaviest.c.target).label("walked"),
+        case((fewer, heaviest.c.target), else_=heaviest.c.source).label("probed"),
+    ).subquery("ranked")
+    walked, probed = _event_actor.alias("walked_link"), _event_actor.alias("probed_link")
+    first_events = (
+        select(walked.c.event_id)
+        .where(
+            walked.c.actor_id == ranked.c.walked,
+            select(probed)
+            .where(probed.c.event_id == walked.c.event_id, probed.c.actor_id == ranked.c.probed)
+            .correlate_except(probed)
+            .exists(),
+        )
+        .order_by(walked.c.event_id)
+        .limit(m.NETWORK_EDGE_EVENTS)
+        .correlate(ranked)
+        .subquery("first_events")
+    )
+    listed = select(
+        func.coalesce(func.aggregate_strings(first_events.c.event_id, " "), "")
+    ).scalar_subquery()
+    with_events = select(
+        ranked.c.source, ranked.c.target, ranked.c.events, listed.label("first_events")
     )
     # As a subquery, so that it can be one side of an EXCEPT on SQLite too.
-    return select(*heaviest.subquery().c)
+    return select(*with_events.subquery().c)
+
+
+def _stored_events(actor_id: Any) -> Any:
+    stored = (
+        select(facet_count.c["count"])
+        .where(
+            facet_count.c.resource == "events",
+            facet_count.c.facet == "actor",
+            facet_count.c.value == actor_id,
+        )
+        .scalar_subquery()
+    )
+    return func.coalesce(stored, 0)
 
 
 def _recounts(*, heaviest_pairs: bool = True) -> list[tuple[Any, Select[Any]]]:

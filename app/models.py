@@ -123,6 +123,20 @@ class Event(SQLModel, table=True):
             "status",
             "date_precision",
         ),
+        # What filters, facets and timelines read, by id: the events of an actor or a place,
+        # listed by id from the link tables, are counted from here, not from their wide rows.
+        Index(
+            "ix_event_id_filters",
+            "id",
+            "type",
+            "status",
+            "sort_missing",
+            "sort_date",
+            "date_start",
+            "date_end",
+            "date_precision",
+            "span_class",
+        ),
     )
 
     id: str = Field(primary_key=True, sa_type=slug_type())
@@ -224,6 +238,8 @@ class FacetCount(SQLModel, table=True):
 
 # The most edges a network answer holds; the heaviest pairs are stored up to this many.
 NETWORK_MAX_EDGES = 5000
+# Shared events a network edge lists by default, and the number stored with each heaviest pair.
+NETWORK_EDGE_EVENTS = 20
 
 
 class HeaviestActorPair(SQLModel, table=True):
@@ -238,13 +254,17 @@ class HeaviestActorPair(SQLModel, table=True):
     source: str = Field(primary_key=True, sa_type=slug_type())
     target: str = Field(primary_key=True, sa_type=slug_type())
     events: int
+    # The first NETWORK_EDGE_EVENTS shared events by id, separated by spaces.
+    first_events: str = Field(sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class EventActor(SQLModel, table=True):
     __tablename__ = "event_actor"
+    # An actor's links in event order (the events two actors share, found pair by pair).
+    __table_args__ = (Index("ix_event_actor_actor_id_event_id", "actor_id", "event_id"),)
 
     event_id: str = Field(foreign_key="event.id", sa_type=slug_type(), primary_key=True)
-    actor_id: str = Field(foreign_key="actor.id", sa_type=slug_type(), primary_key=True, index=True)
+    actor_id: str = Field(foreign_key="actor.id", sa_type=slug_type(), primary_key=True)
     role: str = Field(primary_key=True)
     position: int
 
@@ -271,15 +291,17 @@ class EventArticle(SQLModel, table=True):
 class Quote(SQLModel, table=True):
     # A quote search with a date walks the matches in id order and tests each one's date: from
     # this index, without reading the quote's row unless its date passes (SQLite defers it).
-    __table_args__ = (Index("ix_quote_id_said", "id", "said_start", "said_end"),)
+    __table_args__ = (
+        Index("ix_quote_id_said", "id", "said_start", "said_end"),
+        # A speaker's quotes in page order.
+        Index("ix_quote_speaker_id_id", "speaker_id", "id"),
+    )
 
     id: str = Field(primary_key=True, sa_type=slug_type())
     article_id: str = Field(foreign_key="article.id", sa_type=slug_type(), index=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     kind: str
-    speaker_id: str | None = Field(
-        default=None, foreign_key="actor.id", sa_type=slug_type(), index=True
-    )
+    speaker_id: str | None = Field(default=None, foreign_key="actor.id", sa_type=slug_type())
     speaker_text: str | None = None
     reported_via_id: str | None = Field(default=None, foreign_key="actor.id", sa_type=slug_type())
     said_start: date | None = None

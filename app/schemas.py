@@ -14,7 +14,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from app.errors import InvalidParameter
-from app.models import NETWORK_MAX_EDGES
+from app.models import NETWORK_EDGE_EVENTS, NETWORK_MAX_EDGES
 from app.search import SEARCH_TYPES
 from app.seeding import (
     ActorKind,
@@ -503,10 +503,18 @@ class NetworkEdge(BaseModel):
     predicate: str | None = Field(description="The relation's predicate, or null for co_event.")
     weight: int = Field(description="1 for a relation; the number of shared events otherwise.")
     mainstat: int = Field(description="Same as `weight` (for Grafana's node graph).")
-    events: list[str] = Field(description="The shared events (co_event edges).")
+    events: list[str] = Field(
+        description="The shared events of a co_event edge, the first `edge_events` by id."
+    )
+    events_omitted: int = Field(
+        default=0,
+        description="Shared events left out of `events` by `edge_events` (`weight` counts "
+        "them all).",
+        examples=[0],
+    )
     evidence: list[Evidence] = Field(
         description="The spans that support the edge: the relation's, or each actor's role "
-        "in the shared events."
+        "in the listed shared events."
     )
 
 
@@ -837,6 +845,13 @@ class NetworkQuery(DateRange):
         le=NETWORK_MAX_EDGES,
         description="Most edges to return: the curated relations, then the co_event edges of "
         "most shared events (ties by id); `edges_omitted` counts the rest.",
+    )
+    edge_events: int = Field(
+        default=NETWORK_EDGE_EVENTS,
+        ge=0,
+        le=1000,
+        description="Most shared events to list per co_event edge, the first by id, with their "
+        "evidence; `weight` counts them all and `events_omitted` the ones left out.",
     )
 
 

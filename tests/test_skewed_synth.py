@@ -5,6 +5,7 @@ the order a brute-force sort gives."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -13,12 +14,19 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app import models
+from app import models, queries
 from app.db import build_engine, upgrade_schema
 from app.main import create_app
 from app.settings import Settings
 from app.synth import synthesize
 from tests.conftest import Databases
+from tests.test_synthetic_queries import (
+    TYPES,
+    _all_event_pages,
+    _all_pages,
+    _random_bound,
+    _walk_decisions,
+)
 
 Span = models.Span
 
@@ -127,3 +135,136 @@ def test_a_heavy_owners_detail_cuts_its_mentions_and_its_list_pages_through_them
             f"{path}/{owner_id}/mentions", params={"article": article, "limit": 500}
         ).json()
         assert _short(in_article["data"]) == [m for m in expected if m["article"] == article]
+
+
+def test_widespread_actors_and_places_walked_in_page_order_list_the_listed_events(
+    skewed_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An actor or place filter on a widespread actor or place walks the events of the other
+    filters in page order and tests their actors or places; the pages are those the actor's
+    or place's own list gives, every combination of filters, sort and size, maps too."""
+    rng = random.Random(17)
+    cases: list[dict[str, str | int]] = []
+    owners = [("actor", f"actor-{i:07d}") for i in (0, 1, 3, 120)]
+    owners += [("location", f"place-{i:06d}") for i in (0, 1, 2, 9, 400)]
+    for name, owner in owners:
+        for _ in range(5):
+            params: dict[str, str | int] = {name: owner, "limit": rng.choice([7, 50, 200])}
+            params["sort"] = rng.choice(["date", "-date"])
+            bounds = sorted(_random_bound(rng) for _ in range(2))
+            if rng.random() < 0.5:
+                params["date_from"] = bounds[0]
+            if rng.random() < 0.3:
+                params["date_to"] = bounds[1]
+            if rng.random() < 0.3:
+                params["type"] = rng.choice(TYPES)
+            if rng.random() < 0.3 and name == "actor":
+                params["location"] = rng.choice(["place-000000", "place-000001", "place-000002"])
+            if rng.random() < 0.3 and name == "location":
+                params["actor"] = rng.choice(["actor-0000000", "actor-0000001", "actor-0000002"])
+            if rng.random() < 0.2:
+                params["q"] = rng.choice(["partners", "a", "security"])
+            if rng.random() < 0.2:
+                params["format"] = "geojson"
+            cases.append(params)
+    decided = _walk_decisions(monkeypatch, "_walked_event_rows", "WIDESPREAD_EVENTS")
+    answers: dict[int, list[list[str]]] = {}
+    with TestClient(create_app(Settings(database_url=skewed_url, response_cache_size=0))) as c:
+        for threshold in (50, 10**9):  # 10**9: no actor is walked
+            monkeypatch.setattr(queries, "WIDESPREAD_EVENTS", threshold)
+            answers[threshold] = [_all_event_pages(c, params) for params in cases]
+        scoped = _all_pages(c, {"limit": 97}, "/v1/actors/actor-0000000/events")
+    assert decided[(50, True)] > 30, "the widespread actors' and places' pages were walked"
+    assert answers[50] == answers[10**9]
+    assert sum(len(ids) > 50 for ids in answers[50]) > 3, "some cases list several pages"
+
+    events = _rows(
+        skewed_url,
+        select(models.Event.sort_missing, models.Event.sort_date, models.Event.id)  # type: ignore[call-overload]
+        .join(models.EventActor, models.EventActor.event_id == models.Event.id)
+        .where(models.EventActor.actor_id == "actor-0000000")
+        .distinct(),
+    )
+    assert scoped == [event_id for _, _, event_id in sorted(events)]
+
+
+@pytest.mark.parametrize(
+    ("filtered", "listed"),
+    [(False, 7), (False, 25), (True, 7)],  # 7 unfiltered: the events stored with the pairs
+)
+def test_a_network_of_widespread_actors_lists_the_first_shared_events_of_each_edge(
+    skewed_url: str, filtered: bool, listed: int
+) -> None:
+    """Widespread actors share hundreds of events; each edge lists the first ``edge_events``
+    of them by id, counts the rest, and weighs all of them (stored pairs and counted ones)."""
+    links = _rows(skewed_url, select(models.EventActor.event_id, models.EventActor.actor_id))  # type: ignore[call-overload]
+    dated = {  # overlapping 2010 or later
+        event_id
+        for event_id, end in _rows(skewed_url, select(models.Event.id, models.Event.date_end))  # type: ignore[call-overload]
+        if end is not None and end.year >= 2010
+    }
+    cast: dict[str, set[str]] = {}
+    for event_id, actor_id in links:
+        if not filtered or event_id in dated:
+            cast.setdefault(event_id, set()).add(actor_id)
+    shared: dict[tuple[str, str], list[str]] = {}
+    for event_id in sorted(cast):
+        for source in cast[event_id]:
+            for target in cast[event_id]:
+                if source < target:
+                    shared.setdefault((source, target), []).append(event_id)
+    heaviest = sorted(shared, key=lambda pair: (-len(shared[pair]), pair))[:30]
+    assert len(shared[heaviest[0]]) > 40, "the widespread actors share many events"
+    params: dict[str, str | int] = {"max_edges": 30, "edge_events": listed}
+    if filtered:
+        params["date_from"] = "2010"
+    with TestClient(create_app(Settings(database_url=skewed_url, response_cache_size=0))) as c:
+        edges = c.get("/v1/network", params=params).json()["edges"]
+    assert [
+        (e["source"], e["target"], e["weight"], e["events"], e["events_omitted"]) for e in edges
+    ] == [
+        (s, t, len(shared[(s, t)]), shared[(s, t)][:listed], max(0, len(shared[(s, t)]) - listed))
+        for s, t in sorted(heaviest)
+    ]
+
+
+def test_timelines_of_widespread_actors_and_places_probed_in_date_order_list_the_same_firsts(
+    skewed_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A timeline's first events per bucket, for a widespread actor or place, come from each
+    bucket's events in date order tested one by one; they are those the listed events give."""
+    rng = random.Random(29)
+    cases: list[dict[str, str | int]] = []
+    for name, owner in [
+        ("actor", "actor-0000000"),
+        ("actor", "actor-0000002"),
+        ("location", "place-000000"),
+        ("location", "place-000001"),
+    ]:
+        for bucket in ("year", "month", "day"):
+            params: dict[str, str | int] = {name: owner, "bucket": bucket}
+            params["events_per_bucket"] = rng.choice([1, 3, 100])
+            if rng.random() < 0.6:
+                first = rng.randrange(2000, 2025)
+                params["date_from"], params["date_to"] = f"{first}-03", str(first + 1)
+            if rng.random() < 0.3:
+                params["type"] = rng.choice(TYPES)
+            cases.append(params)
+    decided: Counter[int] = Counter()
+    conditions = queries._event_conditions
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        found = conditions(*args, **kwargs)
+        decided[queries.WIDESPREAD_EVENTS] += any("_probe" in str(c) for c in found)
+        return found
+
+    monkeypatch.setattr(queries, "_event_conditions", counted)
+    answers: dict[int, list[Any]] = {}
+    with TestClient(create_app(Settings(database_url=skewed_url, response_cache_size=0))) as c:
+        for threshold in (50, 10**9):
+            monkeypatch.setattr(queries, "WIDESPREAD_EVENTS", threshold)
+            answers[threshold] = [c.get("/v1/timeline", params=p).json() for p in cases]
+    assert decided[50] >= 8, "the widespread owners' buckets were probed"
+    assert not decided[10**9]
+    assert answers[50] == answers[10**9]
+    assert sum(len(body["data"]) > 1 for body in answers[50]) >= len(cases) - 2

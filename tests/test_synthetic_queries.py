@@ -1163,7 +1163,7 @@ def test_facets_filtered_by_dates_types_and_statuses_match_brute_force(synth_url
 
 def test_network_keeps_the_heaviest_pairs_as_brute_force_ranks_them(synth_url: str) -> None:
     """Filtered networks rank their pairs per request; the unfiltered one reads the pairs
-    ranked by the loader."""
+    ranked by the loader. Each edge lists its first ``edge_events`` shared events."""
     engine = build_engine(Settings(database_url=synth_url))
     with engine.connect() as connection:
         events = {
@@ -1187,6 +1187,8 @@ def test_network_keeps_the_heaviest_pairs_as_brute_force_ranks_them(synth_url: s
     with TestClient(create_app(Settings(database_url=synth_url, response_cache_size=0))) as client:
         for case in range(12):
             params: dict[str, Any] = {"max_edges": rng.choice([1, 40, 500, 5000])}
+            listed = rng.choice([0, 1, 2, 20])
+            params["edge_events"] = listed
             first = last = None
             if case % 3:
                 year = rng.randrange(2000, 2026)
@@ -1227,8 +1229,18 @@ def test_network_keeps_the_heaviest_pairs_as_brute_force_ranks_them(synth_url: s
             assert answer.status_code == 200, answer.text
             body = answer.json()
             assert body["edges_omitted"] == len(shared) - len(kept), params
-            assert [(e["source"], e["target"], e["events"]) for e in body["edges"]] == [
-                (source, target, shared[(source, target)]) for source, target in kept
+            assert [
+                (e["source"], e["target"], e["weight"], e["events"], e["events_omitted"])
+                for e in body["edges"]
+            ] == [
+                (
+                    source,
+                    target,
+                    len(shared[(source, target)]),
+                    shared[(source, target)][:listed],
+                    max(0, len(shared[(source, target)]) - listed),
+                )
+                for source, target in kept
             ], params
             linked = sorted({actor for pair in kept for actor in pair})
             events_of: Counter[str] = Counter(

@@ -25,9 +25,17 @@ async def get_network(session: SessionDep, query: Annotated[NetworkQuery, Query(
 
     `date_from`/`date_to` and `type` select the events that make `co_event` edges; `kind` keeps
     actors of those kinds. At most `max_edges` edges (500 by default): the relations, then the
-    `co_event` edges of most shared events; `edges_omitted` counts the rest. Nodes and edges use the field names of Grafana's node graph
+    `co_event` edges of most shared events; `edges_omitted` counts the rest. A `co_event` edge
+    lists its first `edge_events` shared events (20 by default) with their evidence; `weight`
+    counts them all. Nodes and edges use the field names of Grafana's node graph
     (`id`, `title`, `subtitle`, `mainstat`; `source`, `target`) and load directly into d3-force.
     """
     filters = EventFilter(period=query.period(), types=tuple(query.type or ()))
-    network = queries.network(session, filters, kinds=query.kind, max_edges=query.max_edges)
+    network = queries.network(
+        session,
+        filters,
+        kinds=query.kind,
+        max_edges=query.max_edges,
+        edge_events=query.edge_events,
+    )
     return formats.model_response(network)

@@ -30,10 +30,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("source", "target", name=op.f("pk_heaviest_actor_pair")),
         sqlite_with_rowid=False,
     )
-    # Counted by the application's own code, so that the rows are exactly what a load writes.
-    from app.facet_counts import write_facet_counts
-
-    write_facet_counts(op.get_bind())
+    # The rows are written by migration 0017, which adds a column the application's code
+    # (app.facet_counts) writes with them.
 
 
 def downgrade() -> None:
