@@ -775,9 +775,8 @@ def _widespread_owners(session: Session, filters: s.EventFilter, limit: int) -> 
     the range in date order, rather than list all of the owner's events for every range."""
     return frozenset(
         name
-        for name, counted in (("actor", _ACTOR_EVENTS), ("location", _EVENTS_WITHIN))
-        if (value := getattr(filters, name)) is not None
-        and _walkable(session, counted, value, limit)
+        for name in ("actor", "location")
+        if (value := getattr(filters, name)) is not None and _walkable(session, name, value, limit)
     )
 
 
@@ -999,7 +998,7 @@ def _walk_tests(
     each batch for the filters it takes over: the text filter, and a widespread actor."""
     connection = session.connection()
     tests: list[_WalkTest] = []
-    if filters.actor is not None and _walkable(session, _ACTOR_EVENTS, filters.actor, limit):
+    if filters.actor is not None and _walkable(session, "actor", filters.actor, limit):
         actor = filters.actor
         filters = replace(filters, actor=None)
         tests.append(
@@ -1007,7 +1006,7 @@ def _walk_tests(
                 connection.execute(_EVENTS_OF_ACTOR_AMONG, {"actor": actor, "ids": ids}).scalars()
             )
         )
-    if filters.location is not None and _walkable(session, _EVENTS_WITHIN, filters.location, limit):
+    if filters.location is not None and _walkable(session, "location", filters.location, limit):
         places = list(connection.execute(_PLACES_WITHIN, {"location": filters.location}).scalars())
         filters = replace(filters, location=None)
         tests.append(
@@ -1031,14 +1030,69 @@ def _walk_tests(
     return filters, tests
 
 
-def _walkable(session: Session, counted: Any, value: str, limit: int) -> bool:
-    """Whether the stored counts (``counted``: the events of ``value``, and of all) say that an
-    actor or place is in so many events that walking the events in page order finds a page
-    sooner than listing its events."""
-    events, everything = session.connection().execute(counted, {"value": value}).one()
-    return bool(
-        events >= WIDESPREAD_EVENTS and (limit + 1) * everything <= events * EVENT_WALK_WINDOW // 2
+def _walkable(session: Session, name: str, value: str, limit: int) -> bool:
+    """Whether the stored counts say that the actor or place (``name``) ``value`` is in so many
+    events that walking the events in page order finds a page sooner than listing its events."""
+    widespread = _widespread(session)
+    events = (widespread.actors if name == "actor" else widespread.places).get(value, 0)
+    return events >= WIDESPREAD_EVENTS and (
+        (limit + 1) * widespread.events <= events * EVENT_WALK_WINDOW // 2
     )
+
+
+class _Widespread(NamedTuple):
+    """The actors and places (a place with those inside it) in at least WIDESPREAD_EVENTS
+    events, with their event counts, and the number of all events, as the loaders stored them."""
+
+    events: int
+    actors: dict[str, int]
+    places: dict[str, int]
+
+
+# Per dataset version and threshold, in each process: they are few, and read with every page
+# filtered by an actor or a place (a statement per request cost 70 us, a fifth of a page).
+_WIDESPREAD_KEPT: dict[tuple[str, int], _Widespread] = {}
+
+
+def _widespread(session: Session) -> _Widespread:
+    key = (_dataset_info(session).get("dataset_version", ""), WIDESPREAD_EVENTS)
+    kept = _WIDESPREAD_KEPT.get(key)
+    if kept is None:
+        kept = _count_widespread(session.connection())
+        _WIDESPREAD_KEPT.clear()
+        _WIDESPREAD_KEPT[key] = kept
+    return kept
+
+
+def _count_widespread(connection: Connection) -> _Widespread:
+    stored = _facet_count.c
+    counts = connection.execute(
+        select(stored.facet, stored.value, stored["count"]).where(
+            stored.resource == "events",
+            or_(
+                and_(stored.facet == "actor", stored["count"] >= WIDESPREAD_EVENTS),
+                stored.facet.in_(["location", TOTAL]),
+            ),
+        )
+    ).all()
+    actors = {value: count for facet, value, count in counts if facet == "actor"}
+    events = next((count for facet, _, count in counts if facet == TOTAL), 0)
+    # A place's count with the places inside it: each place's own count added to its own and
+    # every enclosing place's (an event at two of them counts twice: an estimate).
+    parents = dict(
+        connection.execute(
+            select(_location.c.id, _location.c.parent_id).where(_location.c.parent_id.is_not(None))
+        ).all()
+    )
+    within: Counter[str] = Counter()
+    for facet, place, count in counts:
+        seen = set()
+        while facet == "location" and place is not None and place not in seen:
+            seen.add(place)
+            within[place] += count
+            place = parents.get(place)
+    places = {place: count for place, count in within.items() if count >= WIDESPREAD_EVENTS}
+    return _Widespread(events, actors, places)
 
 
 @cache
@@ -1349,29 +1403,6 @@ def _facet_answer(session: Session, facets: dict[str, _Facet]) -> s.FacetAnswer:
 
 
 _facet_count = m.metadata.tables["facet_count"]
-
-
-def _stored_event_count(facet: str, values: Any) -> Any:
-    return (
-        select(func.coalesce(func.sum(_facet_count.c["count"]), 0))
-        .where(
-            _facet_count.c.resource == "events",
-            _facet_count.c.facet == facet,
-            _facet_count.c.value.in_(values),
-        )
-        .scalar_subquery()
-    )
-
-
-# An actor's events, and a place's with the places inside it (one event at several of them
-# counts several times: an estimate), with the number of all events, as the loaders stored them.
-_ACTOR_EVENTS = select(
-    _stored_event_count("actor", [bindparam("value")]), _stored_event_count(TOTAL, [""])
-)
-_EVENTS_WITHIN = select(
-    _stored_event_count("location", select(_location_subtree_of(bindparam("value")).c.id)),
-    _stored_event_count(TOTAL, [""]),
-)
 
 
 def _stored_facet(session: Session, resource: str, facet: str, size: int) -> _Facet:
