@@ -177,8 +177,8 @@ def synth(
             min=0.0,
             max=3.0,
             help="Zipf exponent of how often actors and places appear: 0 draws them uniformly; "
-            "1 makes actor-0000000 and place-000000 appear in about a sixth and a tenth of the "
-            "events, as the most named states do in real news.",
+            "1 puts actor-0000000 and place-000000 in about a sixth and a tenth of a million "
+            "events, as the most named states are in real news.",
         ),
     ] = 0.0,
 ) -> None:
