@@ -92,6 +92,9 @@ def test_benchmark_script_runs() -> None:
             "4",
             "--only",
             "one event",
+            "most named",
+            "--skew",
+            "1",
             "--no-datasette",
         ],
         cwd=PROJECT_ROOT,
@@ -104,6 +107,7 @@ def test_benchmark_script_runs() -> None:
     assert "| one event in detail, warm (1w) |" in result.stdout
     assert "| one event in detail, cold (1w) |" in result.stdout
     assert "| one event in detail, cold, gzip (1w) |" in result.stdout
+    assert "| events of the most named actors, cold (1w) |" in result.stdout
     assert "| ceiling: fixed 30 KB from bare FastAPI (1w) |" in result.stdout
     assert "| plain FastAPI + SQLModel: one event in detail, warm (1w) |" in result.stdout
     assert "| plain FastAPI + SQLModel: one event in detail, cold (1w) |" in result.stdout
