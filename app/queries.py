@@ -938,15 +938,21 @@ def list_event_cards(
     # reading the events in page order from an index and each one's row only once it passes
     # (12 batches of a walk cost 100 ms where a date range made each batch dear); PostgreSQL
     # would read each event's row first, so its walk reads ids in batches (_walked_event_rows).
-    probed: frozenset[str] = frozenset()
-    if session.get_bind().dialect.name == "sqlite":
+    probed: frozenset[str] | None = None
+    if session.get_bind().dialect.name == "sqlite" and (filters.actor or filters.location):
         probed = _widespread_owners(session, filters, limit)
     rows = _walked_event_rows(
         session, filters, sort=sort, limit=limit, cursor=cursor, probed=probed
     )
     if rows is None:
         rows = _event_page_rows(
-            session, filters, sort=sort, limit=limit, cursor=cursor, column=column, probed=probed
+            session,
+            filters,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+            column=column,
+            probed=probed or frozenset(),
         )
     else:
         rows = _with_column(session, rows, column)
@@ -980,7 +986,7 @@ def _walked_event_rows(
     sort: str,
     limit: int,
     cursor: str | None,
-    probed: frozenset[str] = frozenset(),
+    probed: frozenset[str] | None = None,
 ) -> list[Any] | None:
     """The page's first ``limit + 1`` rows (id, sort_missing, sort_date, id) of the events
     matching every filter, when walking the events matching the other filters in page order
@@ -998,7 +1004,7 @@ def _walked_event_rows(
             limit=_EVENT_WALK_BATCH,
             cursor=cursor,
             column="id",
-            probed=probed,
+            probed=probed or frozenset(),
         )
         rows = batch[:_EVENT_WALK_BATCH]
         passing = [row.id for row in rows]
@@ -1023,16 +1029,17 @@ _WalkTest = Callable[[list[str]], list[str]]
 
 
 def _walk_tests(
-    session: Session, filters: s.EventFilter, limit: int, probed: frozenset[str] = frozenset()
+    session: Session, filters: s.EventFilter, limit: int, probed: frozenset[str] | None = None
 ) -> tuple[s.EventFilter, list[_WalkTest]]:
     """The filters a walk starts from, and the tests (ids in, passing ids out) it applies to
     each batch for the filters it takes over: the text filter, and a widespread actor or place
-    (unless the batches' statement tests it, ``probed``)."""
+    unless ``probed`` says which the batches' own statement tests (SQLite)."""
     connection = session.connection()
     tests: list[_WalkTest] = []
+    walk_owners = probed is None
     if (
-        filters.actor is not None
-        and "actor" not in probed
+        walk_owners
+        and filters.actor is not None
         and _walkable(session, "actor", filters.actor, limit)
     ):
         actor = filters.actor
@@ -1043,8 +1050,8 @@ def _walk_tests(
             )
         )
     if (
-        filters.location is not None
-        and "location" not in probed
+        walk_owners
+        and filters.location is not None
         and _walkable(session, "location", filters.location, limit)
     ):
         places = list(connection.execute(_PLACES_WITHIN, {"location": filters.location}).scalars())
