@@ -171,7 +171,7 @@ def test_widespread_actors_and_places_walked_in_page_order_list_the_listed_event
     owners = [("actor", f"actor-{i:07d}") for i in (0, 1, 3, 120)]
     owners += [("location", f"place-{i:06d}") for i in (0, 1, 2, 9, 400)]
     for name, owner in owners:
-        for _ in range(5):
+        for _ in range(3):
             params: dict[str, str | int] = {name: owner, "limit": rng.choice([7, 50, 200])}
             params["sort"] = rng.choice(["date", "-date"])
             bounds = sorted(_random_bound(rng) for _ in range(2))
