@@ -19,6 +19,7 @@ from sqlmodel import col
 from app import models as m
 from app.cards import stale_event_cards, stale_event_features, stale_quote_cards
 from app.facet_counts import stale_facet_counts
+from app.owner_counts import stale_owner_counts
 from app.search import (
     IN_ID_ORDER_KEY,
     IN_RANK_ORDER_KEY,
@@ -92,6 +93,7 @@ def check_database(engine: Engine) -> tuple[int, list[str]]:
             for quote_id in stale_quote_cards(connection)
         ]
         card_problems += stale_timeline_counts(connection)
+        card_problems += stale_owner_counts(connection)
         card_problems += stale_facet_counts(connection)
         search_problems = _search_checks(connection)
     return checked, problems + span_problems + card_problems + search_problems

@@ -221,6 +221,45 @@ class EventSpanCount(SQLModel, table=True):
     count: int
 
 
+# The actors, and the places (with the places inside them), in the most events: each kind's
+# COUNTED_OWNERS first by events, then by id, have their own timeline counts (app.owner_counts).
+COUNTED_OWNERS = 100
+
+
+class OwnerDayCount(SQLModel, table=True):
+    """``EventDayCount`` over the events of one of the most frequent actors (``owner_type``
+    "actor") or places ("location": the events at the place or inside it)."""
+
+    __tablename__ = "owner_day_count"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    owner_type: str = Field(primary_key=True, sa_type=String(16))
+    owner_id: str = Field(primary_key=True, sa_type=slug_type())
+    type: str = Field(primary_key=True, sa_type=String(32))
+    status: str = Field(primary_key=True, sa_type=String(32))
+    sort_missing: bool = Field(primary_key=True)
+    sort_date: date = Field(primary_key=True)
+    date_precision: str = Field(primary_key=True, sa_type=String(8))
+    count: int
+
+
+class OwnerSpanCount(SQLModel, table=True):
+    """``EventSpanCount`` over the events of one of the most frequent actors or places."""
+
+    __tablename__ = "owner_span_count"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    owner_type: str = Field(primary_key=True, sa_type=String(16))
+    owner_id: str = Field(primary_key=True, sa_type=slug_type())
+    type: str = Field(primary_key=True, sa_type=String(32))
+    status: str = Field(primary_key=True, sa_type=String(32))
+    span_class: int = Field(primary_key=True)
+    sort_date: date = Field(primary_key=True)
+    date_end: date = Field(primary_key=True)
+    date_precision: str = Field(primary_key=True, sa_type=String(8))
+    count: int
+
+
 class FacetCount(SQLModel, table=True):
     """A count over a whole dataset (app.facet_counts), derived when the dataset is written:
     how many events, quotes or actors have one value of a facet, and (with an empty facet and

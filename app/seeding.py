@@ -1042,6 +1042,7 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
     # The cards module reads through app.queries, which imports this one.
     from app.cards import write_cards
     from app.facet_counts import write_facet_counts
+    from app.owner_counts import write_owner_counts
     from app.timeline_counts import write_timeline_counts
 
     for table in reversed(TABLE_ORDER):
@@ -1057,6 +1058,7 @@ def write_seed_plan(session: Session, plan: SeedPlan) -> None:
     gather_statistics(session.connection())
     write_cards(session.connection())
     write_timeline_counts(session.connection())
+    write_owner_counts(session.connection())
     write_facet_counts(session.connection())
     record_document_order(session.connection())
     write_search_terms(session.connection())

@@ -40,6 +40,7 @@ from app import models
 from app.cards import write_cards
 from app.db import gather_statistics, insert_rows, ready_for_reads
 from app.facet_counts import write_facet_counts
+from app.owner_counts import write_owner_counts
 from app.search import (
     fold,
     fold_all,
@@ -372,6 +373,7 @@ def synthesize(engine: Engine, events: int, seed: int = 1, skew: float = 0.0) ->
         gather_statistics(connection)
         write_cards(connection)
         write_timeline_counts(connection)
+        write_owner_counts(connection)
         write_facet_counts(connection)
         record_document_order(connection)
         write_search_terms(connection)

@@ -22,6 +22,8 @@ from app.db import gather_statistics, insert_rows, ready_for_reads
 from app.facet_counts import DERIVED_TABLES as FACET_TABLES
 from app.facet_counts import write_facet_counts
 from app.models import DatasetInfo, SearchTerm, metadata
+from app.owner_counts import DERIVED_TABLES as OWNER_TABLES
+from app.owner_counts import write_owner_counts
 from app.search import SEARCH_TERMS_KEY, record_document_order, write_search_terms
 from app.timeline_counts import DERIVED_TABLES as TIMELINE_TABLES
 from app.timeline_counts import write_timeline_counts
@@ -31,7 +33,7 @@ FORMAT_VERSION = 1
 BATCH_SIZE = 1000
 # Tables derived from the others on import, never copied from the file (a migrated empty
 # database holds the zero counts of its empty tables).
-DERIVED_TABLES = TIMELINE_TABLES | FACET_TABLES | {SearchTerm.__tablename__}
+DERIVED_TABLES = TIMELINE_TABLES | OWNER_TABLES | FACET_TABLES | {SearchTerm.__tablename__}
 
 
 class TransferError(Exception):
@@ -169,6 +171,7 @@ def import_database(engine: Engine, source: IO[bytes]) -> int:
         gather_statistics(connection)
         write_cards(connection)
         count += write_timeline_counts(connection)
+        count += write_owner_counts(connection)
         count += write_facet_counts(connection)
         record_document_order(connection)
         count += write_search_terms(connection)

@@ -210,6 +210,28 @@ def test_check_reports_a_timeline_count_that_no_longer_matches_the_events(
     assert "2 problem(s) found" in result.output
 
 
+def test_check_reports_an_owners_count_that_no_longer_matches_its_events(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE owner_day_count SET count = count + 1 WHERE owner_type = 'actor' "
+                "AND owner_id = 'iraq' AND type = '*' AND status = '*' "
+                "AND sort_date = '2025-08-17' AND date_precision = 'day'"
+            )
+        )
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
+    assert result.exit_code == 1
+    assert (
+        "owner_day_count: 1 count(s) differ from a recount of the events "
+        "(first: actor, iraq, *, *, False, 2025-08-17, day; re-run the load)"
+    ) in result.output
+    assert "1 problem(s) found" in result.output
+
+
 def test_check_reports_a_stored_facet_count_that_no_longer_matches_the_rows(
     database_url: str,
 ) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from app.db import alembic_config, build_engine, include_object, upgrade_schema
 from app.main import create_app
-from app.models import metadata
+from app.models import COUNTED_OWNERS, metadata
 from app.search import (
     IN_ID_ORDER_KEY,
     IN_RANK_ORDER_KEY,
@@ -267,3 +267,52 @@ def test_the_search_terms_migration_lists_what_the_loader_lists(database_url: st
     else:
         assert loaded == []
         assert loaded_count is None
+
+
+def test_the_owner_counts_migration_counts_what_the_loader_counts(
+    new_database: Callable[[], str],
+) -> None:
+    url = new_database()
+    upgrade_schema(url)
+    engine = build_engine(Settings(database_url=url))
+    synthesize(engine, 600, seed=3, skew=1.0)
+    engine.dispose()
+    tables = ("owner_day_count", "owner_span_count")
+    loaded = _rows_of(url, tables)
+    command.downgrade(alembic_config(url), "0018")
+    engine = create_engine(url)
+    assert "owner_day_count" not in inspect(engine).get_table_names()
+    engine.dispose()
+    upgrade_schema(url)
+    assert _rows_of(url, tables) == loaded
+    days = loaded["owner_day_count"]
+    counted = {(row[0], row[1]) for row in days}
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        actors = set(
+            connection.execute(text("SELECT DISTINCT actor_id FROM event_actor")).scalars()
+        )
+        busiest_events = connection.execute(
+            text(
+                "SELECT count(DISTINCT event_id) FROM event_actor WHERE actor_id = 'actor-0000000'"
+            )
+        ).scalar_one()
+    engine.dispose()
+    # 60 actors, fewer than COUNTED_OWNERS: every actor in an event is counted.
+    assert len(actors) < COUNTED_OWNERS
+    assert {owner for kind, owner in counted if kind == "actor"} == actors
+    assert any(kind == "location" for kind, _ in counted)
+    # Each of the busiest actor's events once, in the rows of every type and status.
+    busiest = sum(row[-1] for row in days if row[:4] == ("actor", "actor-0000000", "*", "*"))
+    assert busiest == busiest_events > 60
+
+
+def _rows_of(url: str, names: tuple[str, ...]) -> dict[str, set[tuple[Any, ...]]]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = {
+            name: {tuple(row) for row in connection.execute(select(metadata.tables[name]))}
+            for name in names
+        }
+    engine.dispose()
+    return rows

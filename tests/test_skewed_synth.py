@@ -292,3 +292,90 @@ def test_timelines_of_widespread_actors_and_places_probed_in_date_order_list_the
     assert not decided[10**9]
     assert answers[50] == answers[10**9]
     assert sum(len(body["data"]) > 1 for body in answers[50]) >= len(cases) - 2
+
+
+def test_the_most_frequent_owners_facets_and_timelines_come_from_their_stored_counts(
+    skewed_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The actors and places in the most events have their own timeline counts: filtered by
+    one of them (and dates, types, statuses), facets and timelines are read from those, give
+    what counting the events gives, and a place's count holds the places inside it."""
+    links = _rows(skewed_url, select(models.EventActor.actor_id, models.EventActor.event_id))  # type: ignore[call-overload]
+    by_actor: dict[str, set[str]] = {}
+    for actor, event in links:
+        by_actor.setdefault(actor, set()).add(event)
+    ranked = sorted(by_actor, key=lambda actor: (-len(by_actor[actor]), actor))
+    counted_actors = ranked[: models.COUNTED_OWNERS]
+    uncounted = ranked[models.COUNTED_OWNERS]
+    parents = dict(_rows(skewed_url, select(models.Location.id, models.Location.parent_id)))  # type: ignore[call-overload]
+    within: dict[str, set[str]] = {}
+    for place, event in _rows(
+        skewed_url,
+        select(models.EventLocation.location_id, models.EventLocation.event_id),  # type: ignore[call-overload]
+    ):
+        while place is not None:
+            within.setdefault(place, set()).add(event)
+            place = parents[place]
+    region = next(
+        place for place in within if parents[place] is not None and parents[parents[place]] is None
+    )
+    country = parents[region]
+    assert within[country] > within[region], "a country's events hold its regions'"
+
+    rng = random.Random(41)
+    owners = [
+        ("actor", counted_actors[0]),
+        ("actor", counted_actors[1]),
+        ("actor", counted_actors[-1]),
+    ]
+    owners += [("location", "place-000000"), ("location", country), ("location", region)]
+    cases: list[tuple[str, dict[str, Any]]] = []
+    for name, owner in owners:
+        cases.append(("/v1/events", {name: owner, "facets": "type,status,year", "limit": 1}))
+        cases.append(("/v1/timeline", {name: owner, "bucket": "year"}))
+        for _ in range(4):
+            params: dict[str, Any] = {name: owner}
+            bounds = sorted(_random_bound(rng) for _ in range(2))
+            if rng.random() < 0.7:
+                params["date_from"] = bounds[0]
+            if rng.random() < 0.5:
+                params["date_to"] = bounds[1]
+            if rng.random() < 0.4:
+                params["type"] = rng.sample(TYPES, 2)
+            if rng.random() < 0.3:
+                params["status"] = ["occurred"]
+            if rng.random() < 0.5:
+                path = "/v1/events"
+                params |= {"facets": "type,status,year", "limit": 1}
+            else:
+                path = "/v1/timeline"
+                params |= {"bucket": rng.choice(["year", "month", "day"]), "events_per_bucket": 2}
+            cases.append((path, params))
+    cases.append(("/v1/events", {"actor": uncounted, "facets": "type", "limit": 1}))
+
+    stored: list[bool] = []
+    choose = queries._stored_counts_for
+
+    def chosen(*args: Any) -> Any:
+        answer = choose(*args)
+        stored.append(answer is not None and answer.owned)
+        return answer
+
+    settings = Settings(database_url=skewed_url, response_cache_size=0)
+    with TestClient(create_app(settings)) as c:
+        monkeypatch.setattr(queries, "_stored_counts_for", chosen)
+        from_stored = [c.get(path, params=params).json() for path, params in cases]
+        monkeypatch.setattr(queries, "_stored_counts_for", lambda session, filters: None)
+        counted = [c.get(path, params=params).json() for path, params in cases]
+    assert stored == [True] * (len(cases) - 1) + [False], "the last actor is not counted"
+    assert from_stored == counted
+    whole = dict(zip([repr(case) for case in cases], from_stored, strict=True))
+    for name, owner, expected in (
+        ("actor", counted_actors[0], by_actor[counted_actors[0]]),
+        ("location", country, within[country]),
+        ("location", region, within[region]),
+    ):
+        facets = whole[
+            repr(("/v1/events", {name: owner, "facets": "type,status,year", "limit": 1}))
+        ]
+        assert sum(value["count"] for value in facets["facets"]["type"]) == len(expected)

@@ -261,9 +261,10 @@ def _brute_force_timeline(
 def test_timeline_from_the_stored_counts_matches_brute_force_and_the_event_query(
     synth_url: str, monkeypatch: MonkeyPatch
 ) -> None:
-    """Over HTTP, for random ranges, bucket sizes and type and status filters: the answer read
-    from the stored counts is the brute-force answer, and the one counted from the events (the
-    path of the other filters) is the same; an actor filter takes that path and is right too."""
+    """Over HTTP, for random ranges, bucket sizes and type and status filters, with or without
+    one of the busiest actors: the answer read from the stored counts (the dataset's, or the
+    actor's own) is the brute-force answer, and the one counted from the events (the path of
+    the other filters) is the same."""
     engine = build_engine(Settings(database_url=synth_url))
     with engine.connect() as connection:
         events = connection.execute(
@@ -327,8 +328,10 @@ def test_timeline_from_the_stored_counts_matches_brute_force_and_the_event_query
             answer = client.get("/v1/timeline", params=params)
             assert answer.status_code == 200, (params, answer.text)
             answers.append(answer.json())
-        assert stored_reads == sum(1 for params in cases if "actor" not in params)
+        # The busy actors are among the most frequent, whose own counts are stored too.
+        assert stored_reads == len(cases)
         monkeypatch.setattr(queries, "_answered_by_stored_counts", lambda filters: False)
+        monkeypatch.setattr(queries, "_stored_counts_for", lambda session, filters: None)
         counted = [client.get("/v1/timeline", params=params).json() for params in cases]
     for params, answer in zip(cases, answers, strict=True):
         assert answer == _brute_force_timeline(events, params, actor_events), params

@@ -111,7 +111,13 @@ def test_import_recounts_the_timeline_and_facets_instead_of_trusting_the_file(
     tampered = []
     for line in lines:
         item = orjson.loads(line)
-        if item.get("table") in ("event_day_count", "event_span_count", "facet_count"):
+        if item.get("table") in (
+            "event_day_count",
+            "event_span_count",
+            "owner_day_count",
+            "owner_span_count",
+            "facet_count",
+        ):
             item["row"]["count"] += 1000
         tampered.append(orjson.dumps(item))
     assert tampered != lines
