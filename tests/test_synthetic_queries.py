@@ -1164,9 +1164,14 @@ def test_facets_filtered_by_dates_types_and_statuses_match_brute_force(synth_url
             _assert_facets(answer.json(), expected, size)
 
 
-def test_network_keeps_the_heaviest_pairs_as_brute_force_ranks_them(synth_url: str) -> None:
+@pytest.mark.parametrize("nodes_by_actor", [True, False])
+def test_network_keeps_the_heaviest_pairs_as_brute_force_ranks_them(
+    synth_url: str, nodes_by_actor: bool, monkeypatch: MonkeyPatch
+) -> None:
     """Filtered networks rank their pairs per request; the unfiltered one reads the pairs
-    ranked by the loader. Each edge lists its first ``edge_events`` shared events."""
+    ranked by the loader. Each edge lists its first ``edge_events`` shared events. A node's
+    events are counted from its links or from the matching events' links, with one answer."""
+    monkeypatch.setattr(queries, "_node_links_by_actor", lambda links, rows: nodes_by_actor)
     engine = build_engine(Settings(database_url=synth_url))
     with engine.connect() as connection:
         events = {
