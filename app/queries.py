@@ -1244,6 +1244,10 @@ def _event_page_statement(
     part_order = _part_order(event, descending)
     page_limit = bindparam("page_limit", type_=Integer)
     page_columns = (event.id, event.sort_missing, event.sort_date, event[column])
+    # An actor, a place or an article not probed lists few events (see _probing): on SQLite
+    # each part reads them by id, rather than walk the date index from the range's start
+    # testing every event against the list (150 ms for an actor of 30 events and a month).
+    by_ids = dialect_name == "sqlite" and bool(names & _LISTING_FILTERS)
     # Dated events (sort_missing false) come before undated ones in both directions. Each
     # condition after a cursor is written so that it bounds a range of the sort index, rather
     # than as one OR that the index cannot use (a page after a cursor in 2020 walked every
@@ -1269,10 +1273,24 @@ def _event_page_statement(
         parts: list[Sequence[ColumnElement[bool]]] = [(*kinds, *undated)]
         if cursor_kind != "undated":
             parts.insert(0, (*kinds, *dated))
-        return _best_of_parts(conditions, parts, None, page_limit, page_columns, descending)
+        return _best_of_parts(
+            conditions, parts, None, page_limit, page_columns, descending, by_ids=by_ids
+        )
     # A date range holds dated events only: after an undated cursor, none.
     if cursor_kind is not None:
         conditions.append(later if cursor_kind == "dated" else false())
+    if by_ids:
+        # The listed events, read once, each tested for overlapping the range: split into
+        # the parts below, each part read them all again (150 against 93 ms for a place of
+        # 3,900 events, where a walk of the date index finds a page sooner).
+        overlapping = [event.sort_missing == false()]
+        if "within_from" in names:
+            overlapping.append(event.date_end >= bindparam("within_from", type_=Date))
+        if "within_to" in names:
+            overlapping.append(event.sort_date <= bindparam("within_to", type_=Date))
+        statement = select(*page_columns).where(*conditions, *kinds, *overlapping)
+        statement = statement.with_hint(_event, f"INDEXED BY {_EVENT_ID_INDEX}", "sqlite")
+        return statement.order_by(*part_order).limit(page_limit)
     # The date range as disjoint parts, each an index range scan in sort order; each part
     # yields its own first page and the page is the best of them. An event overlaps [from, to]
     # if it starts inside it, or starts before ``from`` and ends on or after it. The first part
@@ -1306,22 +1324,21 @@ def _best_of_parts(
     page_limit: Any,
     page_columns: Sequence[Any],
     descending: bool,
+    *,
+    by_ids: bool = False,
 ) -> Any:
     """A page of events as the best of the pages of disjoint parts, all dated or all undated
-    each, read in sort order (``spanning``: one more part's pages, already a statement)."""
+    each, read in sort order (``spanning``: one more part's pages, already a statement).
+    ``by_ids`` (SQLite): each part reads the listed events by id from their narrow index."""
     event = _event.c
     keys = (event.id, event.sort_missing, event.sort_date)
     part_order = _part_order(event, descending)
-    part_pages: list[Any] = [
-        select(
-            select(*keys)
-            .where(*conditions, *part)
-            .order_by(*part_order)
-            .limit(page_limit)
-            .subquery()
-        )
-        for part in parts
-    ]
+    part_pages: list[Any] = []
+    for part in parts:
+        part_page = select(*keys).where(*conditions, *part)
+        if by_ids:
+            part_page = part_page.with_hint(_event, f"INDEXED BY {_EVENT_ID_INDEX}", "sqlite")
+        part_pages.append(select(part_page.order_by(*part_order).limit(page_limit).subquery()))
     if spanning is not None:
         part_pages.append(spanning)
     pages = union_all(*part_pages).subquery()
@@ -1415,6 +1432,8 @@ _FILTER_NAMES = frozenset(
     )
 )
 _KIND_NAMES = frozenset(("types", "statuses"))
+# The filters that list the events they match by id (an actor or a place not probed).
+_LISTING_FILTERS = frozenset(("actor", "location", "article"))
 
 
 class _Facet(NamedTuple):

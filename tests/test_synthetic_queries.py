@@ -94,21 +94,36 @@ def test_date_range_pages_match_a_brute_force_overlap(synth_url: str) -> None:
                 models.Event.span_class,
             )
         ).all()
+        actor_events: dict[str, set[str]] = defaultdict(set)
+        for event_id, actor_id in connection.execute(
+            select(col(models.EventActor.event_id), col(models.EventActor.actor_id))
+        ):
+            actor_events[actor_id].add(event_id)
     engine.dispose()
     assert {row.span_class for row in events} >= {0, 1, 5, 7, 9}, "synth mixes every kind of span"
+    actors = sorted(actor_events)
 
     rng = random.Random(11)
     # Every page in both directions without a date filter too: a page crosses from the dated
     # events to the undated ones, and cursors land in either.
+    # An actor's events are read by id (SQLite) rather than walked in date order.
+    narrowing: list[dict[str, str | int]] = [
+        {},
+        {"type": TYPES[0]},
+        {"actor": actors[0], "limit": 3},
+    ]
     unfiltered: list[dict[str, str | int]] = [
-        {"limit": 97, "sort": sort, **kind}
-        for sort in ("date", "-date")
-        for kind in ({}, {"type": TYPES[0]})
+        {"limit": 97, "sort": sort, **kind} for sort in ("date", "-date") for kind in narrowing
     ]
     with TestClient(create_app(Settings(database_url=url, response_cache_size=0))) as client:
         for case in unfiltered:
             ids = _all_pages(client, case)
-            chosen = [row for row in events if "type" not in case or row.type == case["type"]]
+            chosen = [
+                row
+                for row in events
+                if ("type" not in case or row.type == case["type"])
+                and ("actor" not in case or row.id in actor_events[str(case["actor"])])
+            ]
             dated = sorted(
                 (row for row in chosen if row.date_start is not None),
                 key=lambda row: (row.date_start, row.id),
@@ -118,9 +133,9 @@ def test_date_range_pages_match_a_brute_force_overlap(synth_url: str) -> None:
                 (row.id for row in chosen if row.date_start is None),
                 reverse=case["sort"] == "-date",
             )
-            assert undated, "synth writes undated events"
+            assert undated or "actor" in case, "synth writes undated events"
             assert ids == [row.id for row in dated] + undated, case
-        for _ in range(30):
+        for _ in range(40):
             params: dict[str, str | int] = {"limit": rng.choice([9, 50])}
             first: date | None = None
             last: date | None = None
@@ -136,6 +151,10 @@ def test_date_range_pages_match_a_brute_force_overlap(synth_url: str) -> None:
             if kinds:
                 params["type"] = kinds[0]
             params["sort"] = rng.choice(["date", "-date"])
+            listed = actor_events[rng.choice(actors)] if rng.random() < 0.3 else None
+            if listed is not None:
+                params["actor"] = next(a for a in actors if actor_events[a] is listed)
+                params["limit"] = rng.choice([2, 5])
 
             expected = sorted(
                 (
@@ -145,6 +164,7 @@ def test_date_range_pages_match_a_brute_force_overlap(synth_url: str) -> None:
                     and (first is None or row.date_end >= first)
                     and (last is None or row.date_start <= last)
                     and (not kinds or row.type == kinds[0])
+                    and (listed is None or row.id in listed)
                 ),
                 key=lambda row: (row.date_start, row.id),
                 reverse=params["sort"] == "-date",
@@ -153,7 +173,12 @@ def test_date_range_pages_match_a_brute_force_overlap(synth_url: str) -> None:
                 # Without a date filter the undated events follow, in id order too.
                 undated = [row for row in events if row.date_start is None]
                 expected += sorted(
-                    (row for row in undated if not kinds or row.type == kinds[0]),
+                    (
+                        row
+                        for row in undated
+                        if (not kinds or row.type == kinds[0])
+                        and (listed is None or row.id in listed)
+                    ),
                     key=lambda row: row.id,
                     reverse=params["sort"] == "-date",
                 )
