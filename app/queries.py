@@ -2353,10 +2353,14 @@ _STORED_UNDATED_OWNED = select(func.coalesce(func.sum(_owner_day_count.c["count"
     *_owned_rows(_owner_day_count, True),
     _owner_day_count.c.sort_missing == true(),
 )
-_OWNER_COUNTED = select(literal(1)).where(
-    *_owned_rows(_owner_day_count, True),
-    _owner_day_count.c.type == m.ALL_VALUES,
-    _owner_day_count.c.status == m.ALL_VALUES,
+_OWNER_COUNTED = (
+    select(literal(1))
+    .where(
+        *_owned_rows(_owner_day_count, True),
+        _owner_day_count.c.type == m.ALL_VALUES,
+        _owner_day_count.c.status == m.ALL_VALUES,
+    )
+    .limit(1)
 )
 _CARD_BY_ID = select(_event.c.card).where(_event.c.id == bindparam("id"))
 _span = m.metadata.tables["span"]
