@@ -182,14 +182,7 @@ def test_the_search_order_migration_renumbers_documents_and_indexes_names(
 
 
 def _timeline_counts(url: str) -> dict[str, set[tuple[Any, ...]]]:
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        counts = {
-            name: {tuple(row) for row in connection.execute(select(metadata.tables[name]))}
-            for name in ("event_day_count", "event_span_count")
-        }
-    engine.dispose()
-    return counts
+    return _rows_of(url, ("event_day_count", "event_span_count"))
 
 
 def test_the_counts_migration_counts_what_the_loader_counts(
