@@ -3238,17 +3238,7 @@ def network(
         tested = event_id.concat("") if by_actor and on_sqlite else event_id
         return cast(ColumnElement[bool], tested.in_(matching))
 
-    first, second = aliased(m.EventActor), aliased(m.EventActor)
-    source, target = col(first.actor_id), col(second.actor_id)
-    event_id = col(first.event_id)
-    # Each pair's shared events once (an actor can hold several roles in one event).
-    pair_events = (
-        select(source.label("source"), target.label("target"), event_id)
-        .join(second, col(second.event_id) == event_id)
-        .where(source < target, in_matching(event_id), kept(source), kept(target))
-        .distinct()
-        .subquery()
-    )
+    pair_events = _pair_events(in_matching, kept).subquery()
     pair = (pair_events.c.source, pair_events.c.target)
     sharing = select(*pair).group_by(*pair)
     room = max_edges - len(edges)
@@ -3324,7 +3314,7 @@ def network(
         shared = {(row[0], row[1]): row[3].split()[:edge_events] for row in heaviest}
     elif unfiltered:
         # Each pair's shared events are found from its actor with fewer events.
-        shared = _listed_shared_events(session, kept_pairs, None, edge_events, event_counts)
+        shared = _listed_shared_events(session, kept_pairs, edge_events, event_counts)
     listed_events = sorted({e for events in shared.values() for e in events})
     # Each listed event's actors' roles in it, for the evidence.
     role_keys: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -3394,6 +3384,22 @@ def _node_links_by_actor(actor_links: int, pair_rows: int) -> bool:
     return not pair_rows or actor_links <= pair_rows
 
 
+def _pair_events(
+    in_matching: Callable[[Any], ColumnElement[bool]], kept: Callable[[Any], ColumnElement[bool]]
+) -> Any:
+    """(source, target, event_id): each pair of kept actors (ids in order) with each matching
+    event they share, once (an actor can hold several roles in one event)."""
+    first, second = aliased(m.EventActor), aliased(m.EventActor)
+    source, target = col(first.actor_id), col(second.actor_id)
+    event_id = col(first.event_id)
+    return (
+        select(source.label("source"), target.label("target"), event_id.label("event_id"))
+        .join(second, and_(col(second.event_id) == event_id, source < target))
+        .where(in_matching(event_id), kept(source), kept(target))
+        .distinct()
+    )
+
+
 def _heaviest_matching_pairs(
     session: Session,
     in_matching: Callable[[Any], ColumnElement[bool]],
@@ -3406,17 +3412,8 @@ def _heaviest_matching_pairs(
     number of (pair, event) rows of every pair. One statement: each pair's events are listed
     once, materialized, then ranked and numbered (listing them again for the numbering cost as
     much as ranking them: 300 ms for a year of heavy-tailed events at 1M)."""
-    first, second = aliased(m.EventActor), aliased(m.EventActor)
-    source, target = col(first.actor_id), col(second.actor_id)
-    event_id = col(first.event_id)
-    pair_events = (
-        select(source.label("source"), target.label("target"), event_id.label("event_id"))
-        .join(second, and_(col(second.event_id) == event_id, source < target))
-        .where(in_matching(event_id), kept(source), kept(target))
-        .distinct()
-        .cte("pair_events")
-        .prefix_with("MATERIALIZED")
-    )
+    # Materialized: read to rank the pairs and again to number the heaviest pairs' events.
+    pair_events = _pair_events(in_matching, kept).cte("pair_events").prefix_with("MATERIALIZED")
     by_pair = (pair_events.c.source, pair_events.c.target)
     heaviest = (
         select(
@@ -3481,15 +3478,17 @@ def _heaviest_matching_pairs(
 def _listed_shared_events(
     session: Session,
     pairs: list[tuple[str, str]],
-    matching: Any | None,
     most: int,
-    event_counts: dict[str, int] | None = None,
+    event_counts: dict[str, int],
 ) -> dict[tuple[str, str], list[str]]:
-    """The first ``most`` events (by id) each pair of actors shares, among the ``matching``
-    events, or among every event (``matching`` None, with each actor's ``event_counts``)."""
+    """The first ``most`` events (by id) each pair of actors shares, among every event, found
+    pair by pair from the links of the actor with fewer events (``event_counts``) in event
+    order (the (actor, event) index), each tested for the other actor, until ``most`` are
+    found: two states sharing 12,000 events read a few dozen links, not all of them (36 s for
+    500 such pairs at 1M). Filtered networks list theirs with their ranking
+    (``_heaviest_matching_pairs``)."""
     if not pairs or most == 0:
         return {}
-    counts = event_counts or {}
     kept = (
         values_list(
             *(column(name, String) for name in ("source", "target", "walked", "probed")),
@@ -3497,7 +3496,7 @@ def _listed_shared_events(
         )
         .data(
             [
-                (source, target, *sorted((source, target), key=lambda a: counts.get(a, 0)))
+                (source, target, *sorted((source, target), key=lambda a: event_counts.get(a, 0)))
                 for source, target in pairs
             ]
         )
@@ -3506,63 +3505,29 @@ def _listed_shared_events(
     first, second = aliased(m.EventActor), aliased(m.EventActor)
     source, target = col(first.actor_id), col(second.actor_id)
     event_id = col(first.event_id)
-    listed: dict[tuple[str, str], list[str]] = {}
-    if matching is None:
-        # Pair by pair, the links of the actor with fewer events in event order (the (actor,
-        # event) index), each tested for the other actor, until ``most`` are found: two states
-        # sharing 12,000 events read a few dozen links, not all of them (36 s for 500 such
-        # pairs at 1M).
-        shared_by_pair = (
-            select(event_id)
-            .where(
-                source == kept.c.walked,
-                select(second)
-                .where(col(second.event_id) == event_id, target == kept.c.probed)
-                .correlate_except(second)
-                .exists(),
-            )
-            .order_by(event_id)
-            .limit(most)
-            .correlate(kept)
-            .subquery()
+    shared_by_pair = (
+        select(event_id)
+        .where(
+            source == kept.c.walked,
+            select(second)
+            .where(col(second.event_id) == event_id, target == kept.c.probed)
+            .correlate_except(second)
+            .exists(),
         )
-        on_sqlite = session.get_bind().dialect.name == "sqlite"
-        as_json = func.json_group_array if on_sqlite else func.json_agg
-        events = select(as_json(shared_by_pair.c.event_id)).scalar_subquery()
-        for source_id, target_id, found in session.execute(
-            select(kept.c.source, kept.c.target, events)
-        ):
-            ids = orjson.loads(found) if isinstance(found, str) else found
-            listed[(source_id, target_id)] = sorted(ids or [])
-        return listed
-    # From the matching events' pairs, as they were ranked, materialized before the kept pairs
-    # are picked out: driven by the kept pairs, PostgreSQL read every link of each pair's
-    # first actor (53 million for a month at 1M with widespread actors: 11 s), and SQLite
-    # probed every matching event for every pair. Numbered per pair.
-    pair_events = (
-        select(source.label("source"), target.label("target"), event_id.label("event_id"))
-        .join(second, and_(col(second.event_id) == event_id, source < target))
-        .where(event_id.in_(matching))
-        .distinct()
-        .cte("pair_events")
-        .prefix_with("MATERIALIZED")
-    )
-    by_pair = (pair_events.c.source, pair_events.c.target)
-    number = func.row_number().over(partition_by=by_pair, order_by=pair_events.c.event_id)
-    numbered = (
-        select(*pair_events.c, number.label("n"))
-        .where(tuple_(*by_pair).in_(select(kept.c.source, kept.c.target)))
+        .order_by(event_id)
+        .limit(most)
+        .correlate(kept)
         .subquery()
     )
-    rows = session.execute(
-        select(numbered.c.source, numbered.c.target, numbered.c.event_id)
-        .where(numbered.c.n <= most)
-        .order_by(numbered.c.source, numbered.c.target, numbered.c.event_id)
-    )
-    for source_id, target_id, shared_event in rows:
-        events_of_pair = listed.setdefault((source_id, target_id), [])
-        if not events_of_pair or events_of_pair[-1] != shared_event:
-            events_of_pair.append(shared_event)
+    on_sqlite = session.get_bind().dialect.name == "sqlite"
+    as_json = func.json_group_array if on_sqlite else func.json_agg
+    events = select(as_json(shared_by_pair.c.event_id)).scalar_subquery()
+    listed: dict[tuple[str, str], list[str]] = {}
+    for source_id, target_id, found in session.execute(
+        select(kept.c.source, kept.c.target, events)
+    ):
+        ids = orjson.loads(found) if isinstance(found, str) else found
+        listed[(source_id, target_id)] = sorted(ids or [])
     return listed
 
 
