@@ -63,10 +63,13 @@ def build_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,
         # No parallel workers for the API: its statements are short, many run at once on the
-        # same cores, and starting two workers cost 3 ms where the statement took 0.1.
+        # same cores, and starting two workers cost 3 ms where the statement took 0.1. No JIT
+        # either: the planner's estimates for the network's and facets' broad statements pass
+        # its cost thresholds, and compiling took 25-580 ms of a statement that runs in 0.5-1 s
+        # (a month's network at 1M: 620 -> 490 ms; a type's facets passed the 1 s limit).
         connect_args={
             "options": f"-c statement_timeout={int(settings.sql_timeout_seconds * 1000)} "
-            "-c default_transaction_read_only=on -c max_parallel_workers_per_gather=0"
+            "-c default_transaction_read_only=on -c max_parallel_workers_per_gather=0 -c jit=off"
         }
         if read_only
         else {},

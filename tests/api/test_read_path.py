@@ -60,6 +60,34 @@ def test_dataset_facts_are_read_again_after_another_connection_commits(
         reader.engine.dispose()
 
 
+def test_api_connections_are_read_only_and_on_postgresql_without_parallel_workers_or_jit(
+    database_url: str,
+) -> None:
+    engine = build_engine(Settings(database_url=database_url), read_only=True)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                assert connection.execute(text("PRAGMA query_only")).scalar_one() == 1
+                return
+            shown = {
+                name: connection.execute(text(f"SHOW {name}")).scalar_one()
+                for name in (
+                    "default_transaction_read_only",
+                    "max_parallel_workers_per_gather",
+                    "jit",
+                    "statement_timeout",
+                )
+            }
+    finally:
+        engine.dispose()
+    assert shown == {
+        "default_transaction_read_only": "on",
+        "max_parallel_workers_per_gather": "0",
+        "jit": "off",
+        "statement_timeout": "1s",
+    }
+
+
 def test_a_broken_read_connection_is_replaced_on_the_next_request(client: TestClient) -> None:
     assert client.get("/v1/events/2025-08-18-us-embassy-statement").status_code == 200
     reader: ReadConnection = client.app.state.reader  # type: ignore[attr-defined]
