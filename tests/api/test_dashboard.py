@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
+
+from app.db import build_engine
+from app.main import create_app
+from app.models import EventActor
+from app.settings import Settings
 
 
 def facet(body: dict[str, Any], name: str) -> list[tuple[str, int]]:
@@ -255,6 +261,39 @@ def test_network_max_edges_keeps_relations_then_the_heaviest_shared_events(
         response = client.get(f"/v1/network?max_edges={bad}")
         assert response.status_code == 422
         assert response.json()["errors"][0]["name"] == "max_edges"
+
+
+def test_an_actor_in_two_roles_of_one_event_shares_it_once(settings: Settings) -> None:
+    """An actor may hold several roles in one event: a filtered network still counts that event
+    once for each of the actor's pairs and once for the actor."""
+    url = "/v1/network?type=meeting&date_from=2025"
+    answers = []
+    for second_role in (False, True):
+        if second_role:
+            engine = build_engine(settings)
+            with engine.begin() as connection:
+                connection.execute(
+                    insert(EventActor).values(
+                        event_id="2025-08-17-fuad-hussein-meets-stephen-fagin",
+                        actor_id="fuad-hussein",
+                        role="speaker",
+                        position=9,
+                    )
+                )
+            engine.dispose()
+        uncached = settings.model_copy(update={"response_cache_size": 0})
+        with TestClient(create_app(uncached)) as client:
+            answers.append(client.get(url).json())
+    alone, doubled = answers
+    edges = {e["id"]: e for e in doubled["edges"]}
+    meeting = edges["fuad-hussein--shares-events-with--stephen-fagin"]
+    assert (meeting["weight"], meeting["events"]) == (
+        1,
+        ["2025-08-17-fuad-hussein-meets-stephen-fagin"],
+    )
+    assert doubled["edges"] == alone["edges"]
+    assert doubled["nodes"] == alone["nodes"]
+    assert doubled["edges_omitted"] == alone["edges_omitted"]
 
 
 def test_network_filters_by_date_and_event_type(client: TestClient) -> None:
