@@ -232,6 +232,33 @@ def test_the_facet_counts_migrations_count_what_the_loader_counts(database_url: 
     assert stored(database_url) == loaded
 
 
+def test_the_repeated_roles_migration_counts_what_the_loader_counts(database_url: str) -> None:
+    counted = text(
+        "SELECT count FROM facet_count WHERE resource = 'network' AND facet = 'repeated_roles'"
+    )
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.execute(counted).scalar() == 0, "no actor of the seed has two roles"
+    engine.dispose()
+    command.downgrade(alembic_config(database_url), "0019")
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        assert connection.execute(counted).scalar() is None
+        connection.execute(
+            text(
+                "INSERT INTO event_actor (event_id, actor_id, role, position) "
+                "SELECT event_id, actor_id, 'speaker', 9 FROM event_actor "
+                "WHERE role <> 'speaker' ORDER BY event_id, actor_id LIMIT 2"
+            )
+        )
+    engine.dispose()
+    upgrade_schema(database_url)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.execute(counted).scalar() == 2
+    engine.dispose()
+
+
 def test_the_search_terms_migration_lists_what_the_loader_lists(database_url: str) -> None:
     listed = text("SELECT term FROM search_term ORDER BY term")
     recorded = text("SELECT value FROM dataset_info WHERE key = :key").bindparams(

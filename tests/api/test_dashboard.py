@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
 from app.db import build_engine
+from app.facet_counts import stale_facet_counts, write_facet_counts
 from app.main import create_app
 from app.models import EventActor
 from app.settings import Settings
@@ -264,9 +265,15 @@ def test_network_max_edges_keeps_relations_then_the_heaviest_shared_events(
 
 
 def test_an_actor_in_two_roles_of_one_event_shares_it_once(settings: Settings) -> None:
-    """An actor may hold several roles in one event: a filtered network still counts that event
-    once for each of the actor's pairs and once for the actor."""
-    url = "/v1/network?type=meeting&date_from=2025"
+    """An actor may hold several roles in one event: networks (filtered, unfiltered as the loader
+    ranked it, and by kind) and the actor facet still count and list that event once for each
+    of the actor's pairs and once for the actor."""
+    urls = (
+        "/v1/network?type=meeting&date_from=2025",
+        "/v1/events?date_from=2025&facets=actor",
+        "/v1/network",  # the heaviest pairs as the loader listed them
+        "/v1/network?kind=person",  # each pair's events found per request
+    )
     answers = []
     for second_role in (False, True):
         if second_role:
@@ -280,11 +287,21 @@ def test_an_actor_in_two_roles_of_one_event_shares_it_once(settings: Settings) -
                         position=9,
                     )
                 )
+                # The counts a load writes with it say so; until then `dossier check` says
+                # they are stale.
+                (stale,) = stale_facet_counts(connection)
+                assert stale.startswith("facet_count: 1 count(s) differ"), stale
+                assert "network, repeated_roles" in stale
+                write_facet_counts(connection)
+                assert stale_facet_counts(connection) == []
             engine.dispose()
         uncached = settings.model_copy(update={"response_cache_size": 0})
         with TestClient(create_app(uncached)) as client:
-            answers.append(client.get(url).json())
-    alone, doubled = answers
+            answers.append([client.get(url).json() for url in urls])
+    (alone, alone_facets, *alone_rest), (doubled, doubled_facets, *doubled_rest) = answers
+    assert doubled_facets["facets"] == alone_facets["facets"]
+    assert ("fuad-hussein", 1) in facet(doubled_facets, "actor")
+    assert doubled_rest == alone_rest
     edges = {e["id"]: e for e in doubled["edges"]}
     meeting = edges["fuad-hussein--shares-events-with--stephen-fagin"]
     assert (meeting["weight"], meeting["events"]) == (
