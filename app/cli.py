@@ -12,7 +12,7 @@ import typer
 
 from app import serving
 from app.checks import check_database
-from app.db import build_engine, startup_lock, upgrade_schema
+from app.db import build_engine, read_sqlite_file, startup_lock, upgrade_schema
 from app.seeding import SeedError, build_seed_plan, is_seeded, seed_database
 from app.settings import Settings
 from app.synth import synthesize
@@ -92,6 +92,9 @@ def serve(
                 typer.echo(f"seeded dataset version {plan.dataset_version}")
     finally:
         engine.dispose()
+    if settings.sqlite_preload:
+        read = read_sqlite_file(settings.database_url)
+        typer.echo(f"read {read / 2**20:,.0f} MB of the database into the page cache")
     # Worker processes build their own Settings from the environment.
     os.environ.setdefault("DOSSIER_DATABASE_URL", settings.database_url)
     worker_count = workers or settings.workers

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     sqlite_cache_mb: int = Field(
         default=32, ge=1, description="SQLite page cache per API connection (MB)."
     )
+    sqlite_preload: bool = Field(
+        default=False,
+        description="dossier serve reads the SQLite database file once before serving.",
+    )
     sqlite_load_cache_mb: int = Field(
         default=256,
         ge=1,

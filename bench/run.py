@@ -62,6 +62,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import httpx
 from sqlalchemy.engine import make_url
 
+from app.db import read_sqlite_file
 from app.search import fold
 from app.seeding import period_of
 from app.synth import VOCABULARY
@@ -808,20 +809,6 @@ def comparison(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def read_into_page_cache(database_url: str) -> None:
-    """Read a SQLite database file (and its WAL) once, so that no query measured pays for disk
-    reads that the queries measured after it do not: the first cold query at 1M events ran at a
-    fifth of its speed when the file had left the page cache."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return
-    for path in (Path(url.database), Path(f"{url.database}-wal")):
-        if path.exists():
-            with path.open("rb") as data:
-                while data.read(1 << 24):
-                    pass
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--events", type=int, default=10_000, help="size of the synthetic data")
@@ -874,7 +861,8 @@ def main() -> None:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-        read_into_page_cache(database_url)
+        # So that no query measured pays for disk reads that the ones after it do not.
+        read_sqlite_file(database_url)
         results = [
             r
             for workers in args.workers

@@ -11,7 +11,12 @@ import time
 from pathlib import Path
 
 import httpx2 as httpx
+from _pytest.monkeypatch import MonkeyPatch
+from typer.testing import CliRunner
 
+from app import serving
+from app.cli import cli
+from app.db import read_sqlite_file
 from app.serving import ServerOptions, listening_socket
 from app.settings import PROJECT_ROOT
 from tests.test_deployment import free_port, wait_ready
@@ -96,3 +101,33 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except FileNotFoundError:
         return True
+
+
+def test_reading_a_sqlite_file_reads_it_and_its_wal_whole(tmp_path: Path) -> None:
+    path = tmp_path / "dossier.db"
+    path.write_bytes(b"d" * 1000)
+    Path(f"{path}-wal").write_bytes(b"w" * 24)
+    assert read_sqlite_file(f"sqlite:///{path}") == 1024
+    for elsewhere in ("sqlite://", "sqlite:///:memory:", "postgresql+psycopg://db/dossier"):
+        assert read_sqlite_file(elsewhere) == 0
+
+
+def test_serve_reads_the_database_file_first_when_asked(
+    database_url: str, monkeypatch: MonkeyPatch
+) -> None:
+    served: list[tuple[ServerOptions, int]] = []
+    monkeypatch.setattr(
+        serving, "serve", lambda options, workers: served.append((options, workers))
+    )
+    monkeypatch.setenv("DOSSIER_DATABASE_URL", database_url)
+    for preload in ("false", "true"):
+        monkeypatch.setenv("DOSSIER_SQLITE_PRELOAD", preload)
+        result = CliRunner().invoke(cli, ["serve", "--port", "9"])
+        assert result.exit_code == 0, result.output
+        said = "of the database into the page cache" in result.output
+        assert said == (preload == "true"), result.output
+    assert [(options.port, workers) for options, workers in served] == [(9, 1), (9, 1)]
+    if database_url.startswith("sqlite"):
+        size = read_sqlite_file(database_url)
+        assert size > 0
+        assert f"read {size / 2**20:,.0f} MB" in result.output
