@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         ge=1,
         description="SQLite page cache of the connections that load data: seed, import, synth (MB).",
     )
+    opentelemetry: bool = Field(
+        default=False,
+        description="FastAPI's native OpenTelemetry instrumentation, through the global providers.",
+    )
     response_cache_size: int = Field(
         default=2048,
         ge=0,

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from opentelemetry import trace
 from sqlalchemy import text
 from sqlalchemy.exc import InternalError, OperationalError
 
@@ -78,6 +79,36 @@ def test_metrics_are_exposed_for_prometheus(client: TestClient) -> None:
     assert 'dossier_requests_total{method="GET",route="/v1/events/{event_id}",status="404"}' in body
     assert "dossier_request_duration_seconds_bucket" in body
     assert "dossier_database_seconds_count" in body
+
+
+class _RecordingTracer(trace.NoOpTracer):
+    def __init__(self) -> None:
+        self.spans: list[str] = []
+
+    def start_span(self, name: str, *args: Any, **kwargs: Any) -> trace.Span:
+        self.spans.append(name)
+        return trace.INVALID_SPAN
+
+
+class _RecordingProvider(trace.TracerProvider):
+    def __init__(self) -> None:
+        self.tracer = _RecordingTracer()
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        return self.tracer
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_opentelemetry_traces_requests_only_when_turned_on(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    provider = _RecordingProvider()
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
+    settings = settings.model_copy(update={"opentelemetry": enabled})
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/v1/events/2014-isis-captures-mosul").status_code == 200
+    # The request's server span first, then FastAPI's spans of its own steps.
+    assert provider.tracer.spans[:1] == (["GET"] if enabled else [])
 
 
 def test_bodies_over_the_cap_answer_413_with_or_without_length(settings: Settings) -> None:
