@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -339,8 +340,11 @@ TABLE_ORDER: tuple[type[SQLModel], ...] = (
 # --- text helpers -----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)
 def period_of(value: str) -> tuple[date, date, str]:
     """The first day, last day and precision of ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+    # Cached: a timeline reads the period of each of its buckets twice, and requests name the
+    # same few thousand years, months and days.
     match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value)
     if not match:
         raise ValueError(f"date {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
