@@ -322,8 +322,9 @@ def _folded_query(q: str) -> str:
 
 
 def exact_name_expression(q: str) -> str:
-    """SQLite: an FTS5 expression for the documents with a name or alias that is ``q``."""
-    return f'names_exact : "{"_".join(fold(q).split())}"'
+    """SQLite: an FTS5 expression for the documents with a name or alias that is ``q``: its
+    words joined by ``_`` after a ``_``, a token no word of a text can be (migration 0021)."""
+    return f'names_exact : "_{"_".join(fold(q).split())}"'
 
 
 def tier_expressions(terms: list[Term], q: str) -> dict[int, str]:
@@ -331,8 +332,8 @@ def tier_expressions(terms: list[Term], q: str) -> dict[int, str]:
     ``relevance`` puts in that tier (the FTS5 table indexes the names next to the body).
 
     ``names_folded`` is tokenized with ``|`` as a word, so a phrase cannot run from one name into
-    the next; ``names_exact`` holds each whole name as one token (words joined by ``_``), so the
-    top tier is one short doclist however common the query's words are.
+    the next; ``names_exact`` holds each whole name as one token (``_`` and its words joined by
+    ``_``), so the top tier is one short doclist however common the query's words are.
     """
     body = _fts5_expression(terms)
     names = f"names_folded : ({_fts5_terms(terms)})"

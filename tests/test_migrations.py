@@ -21,7 +21,9 @@ from app.search import (
     IN_RANK_ORDER_KEY,
     SEARCH_TERMS_KEY,
     documents_out_of_rank_order,
+    exact_name_expression,
     record_document_order,
+    relevance_of,
 )
 from app.settings import Settings
 from app.synth import synthesize
@@ -162,7 +164,7 @@ def test_the_search_order_migration_renumbers_documents_and_indexes_names(
                     "SELECT d.target_id FROM search_fts JOIN search_document d "
                     "ON d.id = search_fts.rowid WHERE search_fts MATCH :q"
                 ),
-                {"q": 'names_exact : "the_embassy"'},
+                {"q": exact_name_expression("the embassy")},
             ).scalars()
             assert list(exact) == ["us-embassy-baghdad"]
     engine.dispose()
@@ -287,6 +289,62 @@ def test_the_search_terms_migration_lists_what_the_loader_lists(database_url: st
     else:
         assert loaded == []
         assert loaded_count is None
+
+
+def _exact_name_matches(connection: Any, expression: str) -> list[str]:
+    return list(
+        connection.execute(
+            text(
+                "SELECT d.target_id FROM search_fts JOIN search_document d "
+                "ON d.id = search_fts.rowid WHERE search_fts MATCH :q ORDER BY d.target_id"
+            ),
+            {"q": expression},
+        ).scalars()
+    )
+
+
+def test_the_exact_name_migration_gives_whole_names_tokens_of_their_own(
+    database_url: str,
+) -> None:
+    before = _search_answers(database_url)
+    if not database_url.startswith("sqlite"):
+        # PostgreSQL has no full-text index of names: the migration leaves it as it is.
+        command.downgrade(alembic_config(database_url), "0020")
+        upgrade_schema(database_url)
+        engine = create_engine(database_url)
+        assert "names_exact" not in {
+            c["name"] for c in inspect(engine).get_columns("search_document")
+        }
+        engine.dispose()
+        assert _search_answers(database_url) == before
+        return
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        documents = connection.execute(
+            text("SELECT target_id, names_folded, body FROM search_document")
+        ).all()
+        # "iraq" is a one-word name and a word of many texts: only the names match it exactly.
+        named = sorted(t for t, names, _ in documents if relevance_of(names, [], "iraq") == 3)
+        assert named
+        assert len(named) < sum("iraq" in body.split() for _, _, body in documents)
+        assert _exact_name_matches(connection, exact_name_expression("Iraq")) == named
+        assert _exact_name_matches(connection, 'names_exact : "iraq"') == []
+        connection.execute(
+            text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+        )
+    engine.dispose()
+
+    command.downgrade(alembic_config(database_url), "0020")
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert _exact_name_matches(connection, 'names_exact : "iraq"') == named
+    engine.dispose()
+    upgrade_schema(database_url)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert _exact_name_matches(connection, exact_name_expression("Iraq")) == named
+    engine.dispose()
+    assert _search_answers(database_url) == before
 
 
 def test_the_owner_counts_migration_counts_what_the_loader_counts(
