@@ -153,7 +153,8 @@ class Event(SQLModel, table=True):
     # plain index scan.
     sort_missing: bool
     sort_date: date
-    # The bit length of the event's span in days (see span_class_of); 0 when undated.
+    # The bit length of the event's span in the unit of its precision, in that unit's range of
+    # classes (see span_class_of); 0 when undated.
     span_class: int = Field(default=0)
     # The event's public JSON, rendered from the other tables when a dataset is written
     # (app.cards).
@@ -163,22 +164,45 @@ class Event(SQLModel, table=True):
     feature: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
-def span_classes_summary(spans: Iterable[int]) -> str:
-    """``class:longest`` pairs for the dataset_info key ``event_span_classes``: each span class
-    present among the dated events, with the longest span (days) of that class."""
-    longest: dict[int, int] = {}
-    for span in spans:
-        span_class = span.bit_length()
-        longest[span_class] = max(span, longest.get(span_class, 0))
-    return ",".join(f"{c}:{longest[c]}" for c in sorted(longest))
+# Span classes count a period's span in the unit of its precision, each unit in its own range
+# of classes: day classes from 0, month classes from MONTH_CLASSES, year classes from
+# YEAR_CLASSES. An event known to the month that ends in the month it starts cannot reach a
+# range starting on a later month's first day, however many days it lasts, so a page from
+# 2010-03 reads none of February's month events (see queries._span_windows).
+MONTH_CLASSES = 100
+YEAR_CLASSES = 200
+_UNIT_CLASSES = {"day": 0, "month": MONTH_CLASSES, "year": YEAR_CLASSES}
 
 
-def span_class_of(start: date | None, end: date | None) -> int:
-    """The span class of a period: class c holds periods lasting 2**(c-1) to 2**c - 1 days
-    beyond their first day (0: a single day, 5: 16 to 31 days, 9: 256 to 511 days)."""
+def span_units(start: date, end: date, precision: str | None) -> int:
+    """How many days, months or years (by ``precision``) a period runs beyond its first."""
+    if precision == "year":
+        return end.year - start.year
+    if precision == "month":
+        return (end.year - start.year) * 12 + end.month - start.month
+    return (end - start).days
+
+
+def span_class_of(start: date | None, end: date | None, precision: str | None = "day") -> int:
+    """The span class of a period: the bit length of ``span_units``, in the classes of its
+    precision's unit (day class 0: a single day, 5: 16 to 31 days beyond the first; month class
+    MONTH_CLASSES + 0: within one month, + 1: into the next month)."""
     if start is None or end is None:
         return 0
-    return (end - start).days.bit_length()
+    unit = precision if precision in _UNIT_CLASSES else "day"
+    return _UNIT_CLASSES[unit] + span_units(start, end, unit).bit_length()
+
+
+def span_classes_summary(periods: Iterable[tuple[date, date, str | None]]) -> str:
+    """``class:longest`` pairs for the dataset_info key ``event_span_classes``: each span class
+    present among the dated events' (start, end, precision), with the longest span of that
+    class in its unit (``span_units``)."""
+    longest: dict[int, int] = {}
+    for start, end, precision in periods:
+        span_class = span_class_of(start, end, precision)
+        unit = precision if precision in _UNIT_CLASSES else "day"
+        longest[span_class] = max(span_units(start, end, unit), longest.get(span_class, 0))
+    return ",".join(f"{c}:{longest[c]}" for c in sorted(longest))
 
 
 # The timeline's counts (app.timeline_counts): derived from the events when a dataset is written,

@@ -884,7 +884,11 @@ def _span_classes(session: Session) -> dict[int, int]:
     when the data was loaded."""
     value = _dataset_info(session).get("event_span_classes")
     if value is None:
-        return {c: 2**c - 1 for c in range(25)}
+        return {
+            first + c: 2**c - 1
+            for first, classes in ((0, 25), (m.MONTH_CLASSES, 15), (m.YEAR_CLASSES, 12))
+            for c in range(classes)
+        }
     pairs = (pair.split(":") for pair in value.split(",") if pair)
     return {int(c): int(longest) for c, longest in pairs}
 
@@ -1302,9 +1306,9 @@ def _event_page_statement(
     # yields its own first page and the page is the best of them. An event overlaps [from, to]
     # if it starts inside it, or starts before ``from`` and ends on or after it. The first part
     # is a plain range on the sort key. The second kind is split by span class: an event lasts
-    # no longer than the longest span of its class (recorded at load time, under 2**c days for
-    # class c), so it starts at most that long before ``from``, and its part scans only that
-    # window of the (span_class, sort_date) index.
+    # no longer than the longest span of its class (recorded at load time, in days, months or
+    # years by its precision), so it starts at most that long before ``from``, and its part
+    # scans only that window of the (span_class, sort_date) index (see _span_windows).
     within = [event.sort_missing == false()]
     if "within_from" in names:
         within.append(event.sort_date >= bindparam("within_from", type_=Date))
@@ -1902,13 +1906,26 @@ def _stored_kinds(table: Any) -> list[ColumnElement[bool]]:
 
 
 def _span_windows(span_classes: dict[int, int], date_from: date) -> dict[int, date]:
-    """For each span class of events lasting more than a day, the earliest start of an event
-    of that class that can reach ``date_from``."""
-    return {
-        span_class: date_from - min(timedelta(days=longest), date_from - date.min)
-        for span_class, longest in span_classes.items()
-        if longest > 0  # single-day events cannot start before the range and reach into it
-    }
+    """For each span class whose events can start before ``date_from`` and reach it, the
+    earliest start of such an event (see ``models.span_class_of``). An event of a month class
+    runs at most its class's longest span in months beyond its first month, so it reaches
+    ``date_from`` only if it starts in that many months before ``date_from``'s month, on or
+    after their first day; a year class likewise in years, a day class in days. Classes whose
+    window is empty (single days; events within one month, from a month's first day) are left
+    out, and with them their part of every statement."""
+    windows = {}
+    for span_class, longest in span_classes.items():
+        if span_class >= m.YEAR_CLASSES:
+            year = date_from.year - longest
+            start = date(year, 1, 1) if year >= 1 else date.min
+        elif span_class >= m.MONTH_CLASSES:
+            months = date_from.year * 12 + date_from.month - 1 - longest
+            start = date(months // 12, months % 12 + 1, 1) if months >= 12 else date.min
+        else:
+            start = date_from - min(timedelta(days=longest), date_from - date.min)
+        if start < date_from:
+            windows[span_class] = start
+    return windows
 
 
 def _event_bucket_counts(

@@ -603,16 +603,19 @@ class _PlanBuilder:
         if self.problems:
             raise SeedError(self.problems)
         self.plan.dataset_version = self.digest.hexdigest()[:16]
-        spans = [
-            (row["date_end"] - row["date_start"]).days
+        periods = [
+            (row["date_start"], row["date_end"], row["date_precision"])
             for row in self.plan.rows.get("event", [])
             if row["date_start"] is not None
         ]
+        spans = [(end - start).days for start, end, _ in periods]
         self.plan.add(
             models.DatasetInfo, key="longest_event_span_days", value=str(max(spans, default=0))
         )
         self.plan.add(
-            models.DatasetInfo, key="event_span_classes", value=models.span_classes_summary(spans)
+            models.DatasetInfo,
+            key="event_span_classes",
+            value=models.span_classes_summary(periods),
         )
         self.plan.add(models.DatasetInfo, key="dataset_version", value=self.plan.dataset_version)
         return self.plan
@@ -849,7 +852,9 @@ class _PlanBuilder:
                 status=event.status,
                 sort_missing=event.date is None,
                 sort_date=dates["date_start"] or date(1, 1, 1),
-                span_class=models.span_class_of(dates["date_start"], dates["date_end"]),
+                span_class=models.span_class_of(
+                    dates["date_start"], dates["date_end"], dates["date_precision"]
+                ),
                 **dates,
             )
             self._index(

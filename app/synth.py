@@ -358,15 +358,17 @@ def synthesize(engine: Engine, events: int, seed: int = 1, skew: float = 0.0) ->
         writer.add(models.DatasetInfo, key="longest_event_span_days", value="365")
         writer.flush()
         periods = connection.execute(
-            select(col(models.Event.date_start), col(models.Event.date_end)).where(
-                col(models.Event.sort_missing) == false()
-            )
+            select(
+                col(models.Event.date_start),
+                col(models.Event.date_end),
+                col(models.Event.date_precision),
+            ).where(col(models.Event.sort_missing) == false())
         )
         writer.add(
             models.DatasetInfo,
             key="event_span_classes",
             value=models.span_classes_summary(
-                (end - start).days for start, end in periods if start and end
+                (start, end, precision) for start, end, precision in periods if start and end
             ),
         )
         writer.write_search_documents()
@@ -618,7 +620,7 @@ def _article(
             date_basis=None,
             sort_missing=period is None,
             sort_date=start or date(1, 1, 1),
-            span_class=models.span_class_of(start, end),
+            span_class=models.span_class_of(start, end, precision),
         )
         add(
             models.SearchDocument,

@@ -205,7 +205,7 @@ def test_check_reports_a_timeline_count_that_no_longer_matches_the_events(
     ) in result.output
     assert (
         "event_span_count: 1 count(s) differ from a recount of the events "
-        "(first: *, *, 9, 2021-01-01, 2021-12-31, year; re-run the load)"
+        "(first: *, *, 200, 2021-01-01, 2021-12-31, year; re-run the load)"
     ) in result.output
     assert "2 problem(s) found" in result.output
 
