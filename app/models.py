@@ -174,8 +174,13 @@ YEAR_CLASSES = 200
 _UNIT_CLASSES = {"day": 0, "month": MONTH_CLASSES, "year": YEAR_CLASSES}
 
 
+def _unit(precision: str | None) -> str:
+    return precision if precision in _UNIT_CLASSES else "day"
+
+
 def span_units(start: date, end: date, precision: str | None) -> int:
     """How many days, months or years (by ``precision``) a period runs beyond its first."""
+    precision = _unit(precision)
     if precision == "year":
         return end.year - start.year
     if precision == "month":
@@ -189,8 +194,7 @@ def span_class_of(start: date | None, end: date | None, precision: str | None = 
     MONTH_CLASSES + 0: within one month, + 1: into the next month)."""
     if start is None or end is None:
         return 0
-    unit = precision if precision in _UNIT_CLASSES else "day"
-    return _UNIT_CLASSES[unit] + span_units(start, end, unit).bit_length()
+    return _UNIT_CLASSES[_unit(precision)] + span_units(start, end, precision).bit_length()
 
 
 def span_classes_summary(periods: Iterable[tuple[date, date, str | None]]) -> str:
@@ -200,8 +204,7 @@ def span_classes_summary(periods: Iterable[tuple[date, date, str | None]]) -> st
     longest: dict[int, int] = {}
     for start, end, precision in periods:
         span_class = span_class_of(start, end, precision)
-        unit = precision if precision in _UNIT_CLASSES else "day"
-        longest[span_class] = max(span_units(start, end, unit), longest.get(span_class, 0))
+        longest[span_class] = max(span_units(start, end, precision), longest.get(span_class, 0))
     return ",".join(f"{c}:{longest[c]}" for c in sorted(longest))
 
 

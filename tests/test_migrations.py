@@ -159,14 +159,8 @@ def test_the_search_order_migration_renumbers_documents_and_indexes_names(
             connection.execute(
                 text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
             )
-            exact = connection.execute(
-                text(
-                    "SELECT d.target_id FROM search_fts JOIN search_document d "
-                    "ON d.id = search_fts.rowid WHERE search_fts MATCH :q"
-                ),
-                {"q": exact_name_expression("the embassy")},
-            ).scalars()
-            assert list(exact) == ["us-embassy-baghdad"]
+            exact = _exact_name_matches(connection, exact_name_expression("the embassy"))
+            assert exact == ["us-embassy-baghdad"]
     engine.dispose()
     assert _search_answers(database_url) == loaded
 
