@@ -103,6 +103,8 @@ class _SQLiteHintCompiler(SQLiteCompiler):
 
 # Marks (in ``Connection.info``) a SQLite connection of the API, which never writes.
 READ_ONLY_SQLITE = "dossier_read_only_sqlite"
+# Where (in ``Connection.info``) a SQLite connection of the API keeps its statement time limit.
+TIME_LIMIT_SECONDS = "dossier_time_limit_seconds"
 
 
 def _install_sqlite_pragmas(engine: Engine, settings: Settings, *, read_only: bool) -> None:
@@ -155,6 +157,7 @@ def _install_sqlite_time_limit(engine: Engine, seconds: float) -> None:
     def _on_connect(dbapi_connection: Any, record: Any) -> None:
         deadline = [float("inf")]
         record.info["deadline"] = deadline
+        record.info[TIME_LIMIT_SECONDS] = seconds
         dbapi_connection.set_progress_handler(lambda: time.monotonic() > deadline[0], 10_000)
 
     @event.listens_for(engine, "before_cursor_execute")

@@ -57,6 +57,7 @@ from app import models as m
 from app import schemas as s
 from app import search
 from app.db import READ_ONLY_SQLITE
+from app.driver_reads import DriverRead
 from app.errors import InvalidParameter
 from app.facet_counts import REPEATED_ROLES, TOTAL, year_of
 from app.pagination import decode_cursor, encode_cursor
@@ -961,10 +962,19 @@ def list_event_cards(
         )
     else:
         rows = _with_column(session, rows, column)
-    page, next_cursor = _page(
-        rows, limit, ordering, lambda e: [e.sort_missing, e.sort_date.isoformat(), e.id]
-    )
+    page, next_cursor = _page(rows, limit, ordering, _event_sort_key)
     return [row[3] for row in page], next_cursor
+
+
+def _event_sort_key(row: Sequence[Any]) -> list[Any]:
+    """The cursor's key of a page row (id, sort_missing, sort_date, ...), typed by SQLAlchemy
+    or as SQLite's driver gives it (0 or 1, ISO text)."""
+    event_id, missing, sort_date = row[0], row[1], row[2]
+    return [
+        bool(missing),
+        sort_date if isinstance(sort_date, str) else sort_date.isoformat(),
+        event_id,
+    ]
 
 
 # A text filter (``q``) on events first walks the events in page order, testing the words on
@@ -1012,21 +1022,18 @@ def _walked_event_rows(
             probed=probed or frozenset(),
         )
         rows = batch[:_EVENT_WALK_BATCH]
-        passing = [row.id for row in rows]
+        passing = [row[0] for row in rows]
         for test in tests:
             passing = test(passing) if passing else passing
         kept = set(passing)
-        matched += [row for row in rows if row.id in kept]
+        matched += [row for row in rows if row[0] in kept]
         if len(matched) > limit or len(batch) <= _EVENT_WALK_BATCH:
             return matched[: limit + 1]
         walked += len(rows)
         needed = (limit + 1 - len(matched)) * walked / max(len(matched), 0.5)
         if walked + needed > EVENT_WALK_WINDOW:
             return None
-        last = rows[-1]
-        cursor = encode_cursor(
-            "events:" + sort, [last.sort_missing, last.sort_date.isoformat(), last.id]
-        )
+        cursor = encode_cursor("events:" + sort, _event_sort_key(rows[-1]))
     return None
 
 
@@ -1168,10 +1175,10 @@ class _PageRow(NamedTuple):
 def _with_column(session: Session, rows: list[Any], column: str) -> list[Any]:
     """Walked page rows with their ``column`` (card or feature) in place of the id."""
     statement = select(_event.c.id, _event.c[column]).where(
-        _event.c.id.in_([row.id for row in rows])
+        _event.c.id.in_([row[0] for row in rows])
     )
     values = dict(session.connection().execute(statement).all())
-    return [_PageRow(row.id, row.sort_missing, row.sort_date, values[row.id]) for row in rows]
+    return [_PageRow(row[0], row[1], row[2], values[row[0]]) for row in rows]
 
 
 def _event_page_rows(
@@ -1226,7 +1233,7 @@ def _event_page_rows(
         span_classes=span_classes,
         column=column,
     )
-    return list(session.connection().execute(statement, values).all())
+    return list(statement.rows(session.connection(), values))
 
 
 @cache
@@ -1238,8 +1245,29 @@ def _event_page_statement(
     cursor_kind: str | None,
     span_classes: tuple[int, ...],
     column: str = "card",
+) -> DriverRead:
+    """One page of event cards (or ``column``) for a request shape (see ``list_event_cards``):
+    rows of (id, sort_missing, sort_date, ``column``) as the driver gives them."""
+    statement = _event_page_select(
+        names,
+        dialect_name,
+        descending=descending,
+        cursor_kind=cursor_kind,
+        span_classes=span_classes,
+        column=column,
+    )
+    return DriverRead(statement, raw=True)
+
+
+def _event_page_select(
+    names: frozenset[str],
+    dialect_name: str,
+    *,
+    descending: bool,
+    cursor_kind: str | None,
+    span_classes: tuple[int, ...],
+    column: str = "card",
 ) -> Any:
-    """One page of event cards (or ``column``) for a request shape (see ``list_event_cards``)."""
     event = _event.c
     filter_names = names & _FILTER_NAMES
     conditions = list(_event_filter_conditions(filter_names - _KIND_NAMES, dialect_name))
@@ -1803,7 +1831,7 @@ def _summed_stored_counts(
     statement = _stored_counts_statement(
         tuple(windows), key, as_arrays=as_arrays, owned="owner_id" in kinds
     )
-    return {key: int(count) for key, count in connection.execute(statement, params)}
+    return {key: int(count) for key, count in DriverRead.of(statement).rows(connection, params)}
 
 
 @cache
@@ -2067,14 +2095,14 @@ def _first_events_per_bucket(
     windows_by_name = {f"window_start_{c}": window_start for c, window_start in windows.items()}
     for precisions, listed in running.items():
         values = {**params, **windows_by_name, "buckets": orjson.dumps(listed).decode()}
-        for key, ids_json in connection.execute(statements[precisions][1], values).all():
+        for key, ids_json in _member_rows(connection, statements[precisions][1], values, extra):
             members[key] += orjson.loads(ids_json)
     for precisions, buckets in unread.items():
         inside = statements[precisions][0]
         if hidden:
             listed = [[key, lower.isoformat(), upper.isoformat()] for key, lower, upper in buckets]
             values = {**params, "buckets": orjson.dumps(listed).decode()}
-            for key, ids_json in connection.execute(inside, values).all():
+            for key, ids_json in _member_rows(connection, inside, values, extra):
                 members[key] += orjson.loads(ids_json)
             continue
         bucket_keys, lowers, uppers = zip(*buckets, strict=True)
@@ -2088,6 +2116,16 @@ def _first_events_per_bucket(
         for key, event_id in connection.execute(inside, values).all():
             members[key].append(event_id)
     return {key: ids[:limit] for key, ids in members.items()}
+
+
+def _member_rows(
+    connection: Connection, statement: Any, values: dict[str, Any], extra: tuple[Any, ...]
+) -> Sequence[Sequence[Any]]:
+    """The rows of a bucket members' statement: on the driver's cursor when it is one of the
+    cached statements (no ``extra`` conditions), built once."""
+    if extra:
+        return connection.execute(statement, values).all()
+    return DriverRead.of(statement).rows(connection, values)
 
 
 def _listed_by_ids(filters: s.EventFilter, probed: frozenset[str]) -> bool:
@@ -2406,7 +2444,7 @@ _OWNER_COUNTED = (
     )
     .limit(1)
 )
-_CARD_BY_ID = select(_event.c.card).where(_event.c.id == bindparam("id"))
+_CARD_BY_ID = DriverRead(select(_event.c.card).where(_event.c.id == bindparam("id")))
 _span = m.metadata.tables["span"]
 # What an Evidence is made of, and the order of an owner's evidence (article, then text).
 _EVIDENCE_COLUMNS = (
@@ -2431,8 +2469,8 @@ _quote_event = m.metadata.tables["quote_event"]
 # What a quote's card is rendered from: the quote's own columns, not its card.
 QUOTE_COLUMNS = tuple(column for column in _quote.c if column.name != "card")
 _QUOTE_PAGE_COLUMNS = (_quote.c.id, _quote.c.card)
-_QUOTE_CARD_BY_ID = select(_quote.c.card).where(_quote.c.id == bindparam("id"))
-_QUOTE_CARDS_OF_EVENT = (
+_QUOTE_CARD_BY_ID = DriverRead(select(_quote.c.card).where(_quote.c.id == bindparam("id")))
+_QUOTE_CARDS_OF_EVENT = DriverRead(
     select(_quote.c.card)
     .where(
         _quote.c.id.in_(
@@ -2499,7 +2537,7 @@ def event_exists(session: Session, event_id: str) -> bool:
     return exists(session, "event", event_id)
 
 
-_EVIDENCE_OF_EVENT_AND_ACTORS = (
+_EVIDENCE_OF_EVENT_AND_ACTORS = DriverRead(
     select(_span.c.owner_type, _span.c.owner_key, *_EVIDENCE_COLUMNS)
     .where(
         # An event's key is its id, its actors' are "event#actor#role": ids hold no "#", so
@@ -2516,15 +2554,22 @@ def event_detail_json(session: Session, event_id: str) -> bytes | None:
     cards without building models: three statements, and the same bytes (a test compares
     them over every event)."""
     connection = session.connection()
-    card = connection.execute(_CARD_BY_ID, {"id": event_id}).scalar()
+    card = _CARD_BY_ID.scalar(connection, {"id": event_id})
     if card is None:
         return None
     event = orjson.loads(card)
     spans: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     keys = [event_id, *(_actor_key(event_id, actor) for actor in event["actors"])]
-    for owner_type, owner_key, article, start, end, exact, prefix, suffix in connection.execute(
-        _EVIDENCE_OF_EVENT_AND_ACTORS, {"keys": keys}
-    ).all():
+    for (
+        owner_type,
+        owner_key,
+        article,
+        start,
+        end,
+        exact,
+        prefix,
+        suffix,
+    ) in _EVIDENCE_OF_EVENT_AND_ACTORS.rows(connection, {"keys": keys}):
         spans[owner_type, owner_key].append(
             {
                 "article": article,
@@ -2540,7 +2585,7 @@ def event_detail_json(session: Session, event_id: str) -> bytes | None:
         for actor in event["actors"]
     ]
     event["evidence"] = spans.get(("event", event_id), [])
-    quotes = connection.execute(_QUOTE_CARDS_OF_EVENT, {"event_id": event_id}).scalars()
+    quotes = _QUOTE_CARDS_OF_EVENT.scalars(connection, {"event_id": event_id})
     event["quotes"] = [orjson.Fragment(quote) for quote in quotes]
     return orjson.dumps(event)
 
@@ -2551,7 +2596,7 @@ def _actor_key(event_id: str, actor: dict[str, Any]) -> str:
 
 def get_event(session: Session, event_id: str) -> s.EventDetail | None:
     """One event with its evidence, each actor's evidence and its quotes."""
-    card = session.connection().execute(_CARD_BY_ID, {"id": event_id}).scalar()
+    card = _CARD_BY_ID.scalar(session.connection(), {"id": event_id})
     if card is None:
         return None
     public = _EVENT_CARD.validate_json(card)
@@ -2703,9 +2748,10 @@ def list_quote_cards(
         rows = _quotes_by_id_windows(session, values, windows)
     else:
         statement = _quote_page_statement(frozenset(values), dialect_name, walked=walked)
-        rows = session.connection().execute(statement, values).all()
-    page, next_cursor = _page(rows, limit, "quotes", lambda r: [r.id])
-    return [row.card for row in page], next_cursor
+        rows = DriverRead.of(statement).rows(session.connection(), values)
+    # Rows of (id, card).
+    page, next_cursor = _page(rows, limit, "quotes", lambda r: [r[0]])
+    return [row[1] for row in page], next_cursor
 
 
 @cache
@@ -3065,13 +3111,14 @@ def quotes_public(connection: Connection, quotes: Sequence[Any]) -> list[s.Quote
 
 def quotes_of_event(session: Session, event_id: str) -> list[s.QuotePublic]:
     """Every quote attached to an event, in id order (an event has few), read from their cards."""
-    cards = session.connection().execute(_QUOTE_CARDS_OF_EVENT, {"event_id": event_id}).scalars()
+    cards = _QUOTE_CARDS_OF_EVENT.scalars(session.connection(), {"event_id": event_id})
     return [_QUOTE_CARD.validate_json(card) for card in cards]
 
 
 def quote_card(session: Session, quote_id: str) -> str | None:
     """One quote's card (its public JSON), or None when no quote has this id."""
-    return session.connection().execute(_QUOTE_CARD_BY_ID, {"id": quote_id}).scalar()
+    card: str | None = _QUOTE_CARD_BY_ID.scalar(session.connection(), {"id": quote_id})
+    return card
 
 
 # --- discrepancies ----------------------------------------------------------------------------
@@ -3797,7 +3844,9 @@ def _search_by_full_text_walk(
     be trusted to be the general query's: the caller then runs that.
     """
     connection = session.connection()
-    ids = connection.execute(_TYPE_RANGES, {"exact_query": search.exact_name_expression(q)}).one()
+    ids = DriverRead.of(_TYPE_RANGES).rows(
+        connection, {"exact_query": search.exact_name_expression(q)}
+    )[0]
     exact_names = ids[-1] is not None
     ranges = [
         None if ids[2 * i] is None else (int(ids[2 * i]), int(ids[2 * i + 1]))
@@ -3833,8 +3882,8 @@ def _search_by_full_text_walk(
                 first = max(first, after + 1)
             if first > last or len(hits) > limit:
                 continue
-            rows = connection.execute(
-                _TIER_WALK,
+            rows = DriverRead.of(_TIER_WALK).rows(
+                connection,
                 {
                     "tier_query": expressions[tier],
                     "first": first,
@@ -3842,7 +3891,7 @@ def _search_by_full_text_walk(
                     "size": limit + 1 - len(hits),
                 },
             )
-            for names, kind, target_id, label, content in rows.all():
+            for names, kind, target_id, label, content in rows:
                 if search.relevance_of(names, terms, q) != tier:
                     # The index and the relevance rule disagree on this document (text that
                     # FTS5 does not split into words as fold does): rank the general way.
