@@ -337,11 +337,11 @@ class EventActor(SQLModel, table=True):
 
 class EventLocation(SQLModel, table=True):
     __tablename__ = "event_location"
+    # A place's links in event order: its events found from the index alone.
+    __table_args__ = (Index("ix_event_location_location_id_event_id", "location_id", "event_id"),)
 
     event_id: str = Field(foreign_key="event.id", sa_type=slug_type(), primary_key=True)
-    location_id: str = Field(
-        foreign_key="location.id", sa_type=slug_type(), primary_key=True, index=True
-    )
+    location_id: str = Field(foreign_key="location.id", sa_type=slug_type(), primary_key=True)
     position: int
 
 
