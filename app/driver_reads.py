@@ -38,15 +38,16 @@ class DriverRead:
     _kept: dict[int, DriverRead] = {}
 
     @classmethod
-    def of(cls, statement: Select[Any]) -> DriverRead:
+    def of(cls, statement: Select[Any], *, raw: bool = False) -> DriverRead:
         """The one ``DriverRead`` of a statement that is built once and kept (a module's
         constant, a cached builder's result): compiling a statement per request would cost
-        more than SQLAlchemy's own cache saves."""
+        more than SQLAlchemy's own cache saves. A statement is always read the same way
+        (``raw`` or not)."""
         read = cls._kept.get(id(statement))
         if read is None or read.statement is not statement:
             if len(cls._kept) >= 10_000:
                 cls._kept.clear()
-            read = cls._kept[id(statement)] = cls(statement)
+            read = cls._kept[id(statement)] = cls(statement, raw=raw)
         return read
 
     def __init__(self, statement: Select[Any], *, raw: bool = False):
@@ -136,7 +137,8 @@ def _run(connection: Connection, sql: str, values: list[Any]) -> list[Any]:
     driver: Any = connection.connection.driver_connection
     started = time.perf_counter()
     try:
-        return driver.execute(sql, values).fetchall()  # type: ignore[no-any-return]
+        rows: list[Any] = driver.execute(sql, values).fetchall()
+        return rows
     except connection.dialect.loaded_dbapi.Error as error:
         # Raised as SQLAlchemy raises the driver's errors: a time limit is still a 503.
         raise DBAPIError.instance(

@@ -1233,7 +1233,8 @@ def _event_page_rows(
         span_classes=span_classes,
         column=column,
     )
-    return list(statement.rows(session.connection(), values))
+    # Rows of (id, sort_missing, sort_date, ``column``) as the driver gives them.
+    return list(DriverRead.of(statement, raw=True).rows(session.connection(), values))
 
 
 @cache
@@ -1245,29 +1246,8 @@ def _event_page_statement(
     cursor_kind: str | None,
     span_classes: tuple[int, ...],
     column: str = "card",
-) -> DriverRead:
-    """One page of event cards (or ``column``) for a request shape (see ``list_event_cards``):
-    rows of (id, sort_missing, sort_date, ``column``) as the driver gives them."""
-    statement = _event_page_select(
-        names,
-        dialect_name,
-        descending=descending,
-        cursor_kind=cursor_kind,
-        span_classes=span_classes,
-        column=column,
-    )
-    return DriverRead(statement, raw=True)
-
-
-def _event_page_select(
-    names: frozenset[str],
-    dialect_name: str,
-    *,
-    descending: bool,
-    cursor_kind: str | None,
-    span_classes: tuple[int, ...],
-    column: str = "card",
 ) -> Any:
+    """One page of event cards (or ``column``) for a request shape (see ``list_event_cards``)."""
     event = _event.c
     filter_names = names & _FILTER_NAMES
     conditions = list(_event_filter_conditions(filter_names - _KIND_NAMES, dialect_name))

@@ -860,7 +860,7 @@ def test_full_text_filters_start_from_the_full_text_index_whatever_the_values(
                 descending=False,
                 cursor_kind=None,
                 span_classes=(),
-            ).statement,
+            ),
             {"q_match": q_match, "page_limit": 51},
         ),
     ]
@@ -917,7 +917,7 @@ def test_postgresql_date_range_statements_stay_short_enough_for_psycopg_to_cache
     statements = [
         queries._event_page_statement(
             page_names, "postgresql", descending=True, cursor_kind="dated", span_classes=()
-        ).statement,
+        ),
         *queries._cached_member_statements(False, classes, True, True, ("month", "day")),
         queries._stored_counts_statement(classes, 7, as_arrays=True),
     ]
