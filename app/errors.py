@@ -104,7 +104,12 @@ async def reject_unknown_query_parameters(request: Request) -> None:
 
     A typo (`?actr=...`) would otherwise be silently ignored and return unfiltered data.
     """
-    allowed = _allowed_query_parameters(request)
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    check_query_parameters(request, allowed_query_parameters(dependant))
+
+
+def check_query_parameters(request: Request, allowed: list[str]) -> None:
+    """Raise ``UnknownParameters`` when the request names a query parameter not in ``allowed``."""
     unknown = sorted({name for name in request.query_params if name not in allowed})
     if unknown:
         raise UnknownParameters(unknown, allowed)
@@ -133,9 +138,8 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
-def _allowed_query_parameters(request: Request) -> list[str]:
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
+def allowed_query_parameters(dependant: Any) -> list[str]:
+    """The query parameters a route's dependant declares, a query model's fields included."""
     if dependant is None:
         return []
     names: list[str] = []
@@ -163,7 +167,7 @@ def _validation_problem(request: Request, exc: RequestValidationError) -> JSONRe
             reason = str(error.get("msg", "invalid value"))
         errors.append({"name": name, "in": where, "reason": reason})
     if unknown:
-        allowed = _allowed_query_parameters(request)
+        allowed = allowed_query_parameters(getattr(request.scope.get("route"), "dependant", None))
         detail = (
             f"Unknown query parameter(s): {', '.join(sorted(unknown))}. "
             f"Allowed: {', '.join(allowed) if allowed else 'none'}."

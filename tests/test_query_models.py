@@ -1,8 +1,9 @@
-"""Query models read by ``QueryModelRoute`` give what FastAPI's own reading gives.
+"""Handlers run by ``QueryModelRoute`` get what FastAPI's own dependency solving gives them.
 
 The same handlers are served twice, once through FastAPI's route class and once through
-Dossier's, each with the API's exception handlers and its unknown-parameter check, and every
-generated query string must get the same status and the same JSON from both.
+Dossier's, each with the API's exception handlers, its unknown-parameter check and its session
+dependency, and every generated query string must get the same status and the same JSON from
+both.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import create_engine
 
+from app.db import ReadConnection, SessionDep
 from app.errors import add_exception_handlers, reject_unknown_query_parameters
 from app.routers import QueryModelRoute
 from app.schemas import EventQuery, QuoteQuery, TimelineQuery
@@ -38,8 +41,16 @@ def _app(route_class: type[APIRoute]) -> FastAPI:
     async def timeline(query: Annotated[TimelineQuery, Query()]) -> Any:
         return query.model_dump(mode="json")
 
+    @router.get("/items/{item_id}")
+    async def item(
+        session: SessionDep, item_id: Annotated[str, Path(pattern="^[a-z]+$")], again: SessionDep
+    ) -> Any:
+        one = session.connection().exec_driver_sql("select 1").scalar()
+        return {"id": item_id, "one": one, "one_session": session is again}
+
     app = FastAPI()
     app.router.routes.extend(router.routes)  # as app.main does
+    app.state.reader = ReadConnection(create_engine("sqlite://"))
     add_exception_handlers(app)
     return app
 
@@ -98,6 +109,10 @@ def test_the_routes_read_their_models_through_the_fast_path() -> None:
 
 
 def test_examples_agree() -> None:
+    # Unknown parameters are reported before a bad path parameter, as FastAPI orders them.
+    for url in ("/items/abc", "/items/abc?nope=1", "/items/ABC?nope=1", "/items/ABC"):
+        _same(url, [])
+    assert DOSSIER.get("/items/abc").json() == {"id": "abc", "one": 1, "one_session": True}
     for path in ("/events/e1", "/quotes", "/timeline"):
         _same(path, [])
         _same(path, [("limit", "5"), ("date_from", "2025-08")])
