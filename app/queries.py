@@ -992,6 +992,12 @@ _EVENT_WALK_BATCH = 500
 # first means reading and sorting all of them for every page (a state named in a sixth of a
 # million events: 160,000; 7 ms walked).
 WIDESPREAD_EVENTS = 5_000
+# An actor or place filter listed by id, with at least this many events counted for it, has the
+# sort keys of its events read from their narrow index and sorted before any of the page's rows
+# is read (SQLite, pages without a date range): sorting the rows carries every listed event's
+# card through the sort. Below it, reading the few rows at once is quicker (measured: 130
+# against 155 us for ten events; 4.3 against 7.4 ms for 3,400).
+KEYS_FIRST_EVENTS = 200
 
 
 def _walked_event_rows(
@@ -1099,9 +1105,22 @@ def _walkable(session: Session, name: str, value: str, limit: int) -> bool:
     )
 
 
+def _keys_first(session: Session, filters: s.EventFilter) -> bool:
+    """Whether the stored counts put the filter's actor or place in at least KEYS_FIRST_EVENTS
+    events."""
+    widespread = _widespread(session)
+    return (
+        filters.actor is not None and widespread.actors.get(filters.actor, 0) >= KEYS_FIRST_EVENTS
+    ) or (
+        filters.location is not None
+        and widespread.places.get(filters.location, 0) >= KEYS_FIRST_EVENTS
+    )
+
+
 class _Widespread(NamedTuple):
-    """The actors and places (a place with those inside it) in at least WIDESPREAD_EVENTS
-    events, with their event counts, and the number of all events, as the loaders stored them."""
+    """The actors and places (a place with those inside it) in many events (at least
+    WIDESPREAD_EVENTS or KEYS_FIRST_EVENTS, whichever is fewer), with their event counts, and
+    the number of all events, as the loaders stored them."""
 
     events: int
     actors: dict[str, int]
@@ -1110,11 +1129,15 @@ class _Widespread(NamedTuple):
 
 # Per dataset version and threshold, in each process: they are few, and read with every page
 # filtered by an actor or a place (a statement per request cost 70 us, a fifth of a page).
-_WIDESPREAD_KEPT: dict[tuple[str, int], _Widespread] = {}
+_WIDESPREAD_KEPT: dict[tuple[str, int, int], _Widespread] = {}
 
 
 def _widespread(session: Session) -> _Widespread:
-    key = (_dataset_info(session).get("dataset_version", ""), WIDESPREAD_EVENTS)
+    key = (
+        _dataset_info(session).get("dataset_version", ""),
+        WIDESPREAD_EVENTS,
+        KEYS_FIRST_EVENTS,
+    )
     kept = _WIDESPREAD_KEPT.get(key)
     if kept is None:
         kept = _count_widespread(session.connection())
@@ -1124,12 +1147,13 @@ def _widespread(session: Session) -> _Widespread:
 
 
 def _count_widespread(connection: Connection) -> _Widespread:
+    many = min(WIDESPREAD_EVENTS, KEYS_FIRST_EVENTS)
     stored = _facet_count.c
     counts = connection.execute(
         select(stored.facet, stored.value, stored["count"]).where(
             stored.resource == "events",
             or_(
-                and_(stored.facet == "actor", stored["count"] >= WIDESPREAD_EVENTS),
+                and_(stored.facet == "actor", stored["count"] >= many),
                 stored.facet.in_(["location", TOTAL]),
             ),
         )
@@ -1150,7 +1174,7 @@ def _count_widespread(connection: Connection) -> _Widespread:
             seen.add(place)
             within[place] += count
             place = parents.get(place)
-    places = {place: count for place, count in within.items() if count >= WIDESPREAD_EVENTS}
+    places = {place: count for place, count in within.items() if count >= many}
     return _Widespread(events, actors, places)
 
 
@@ -1225,6 +1249,13 @@ def _event_page_rows(
             for span_class, window_start in windows.items():
                 span_classes += (span_class,)
                 values[f"window_start_{span_class}"] = window_start
+    keys_first = (
+        dialect_name == "sqlite"
+        and date_from is None
+        and date_to is None
+        and not _LISTING_FILTERS.isdisjoint(values)
+        and _keys_first(session, filters)
+    )
     statement = _event_page_statement(
         frozenset(values),
         dialect_name,
@@ -1232,6 +1263,7 @@ def _event_page_rows(
         cursor_kind=cursor_kind,
         span_classes=span_classes,
         column=column,
+        keys_first=keys_first,
     )
     # Rows of (id, sort_missing, sort_date, ``column``) as the driver gives them.
     return list(DriverRead.of(statement, raw=True).rows(session.connection(), values))
@@ -1246,8 +1278,10 @@ def _event_page_statement(
     cursor_kind: str | None,
     span_classes: tuple[int, ...],
     column: str = "card",
+    keys_first: bool = False,
 ) -> Any:
-    """One page of event cards (or ``column``) for a request shape (see ``list_event_cards``)."""
+    """One page of event cards (or ``column``) for a request shape (see ``list_event_cards``);
+    ``keys_first``: see KEYS_FIRST_EVENTS."""
     event = _event.c
     filter_names = names & _FILTER_NAMES
     conditions = list(_event_filter_conditions(filter_names - _KIND_NAMES, dialect_name))
@@ -1275,6 +1309,13 @@ def _event_page_statement(
                     missing, last_date, last_id
                 )
                 conditions.append(after)
+            if by_ids and keys_first:
+                # The listed events' sort keys, read from their narrow index and sorted there;
+                # then the page's rows by rowid (see KEYS_FIRST_EVENTS).
+                keys = select(_EVENT_ROWID).where(*conditions, *kinds)
+                keys = keys.with_hint(_event, f"INDEXED BY {_EVENT_ID_INDEX}", "sqlite")
+                in_page = _EVENT_ROWID.in_(keys.order_by(*order).limit(page_limit))
+                return select(*page_columns).where(in_page).order_by(*order)
             return (
                 select(*page_columns).where(*conditions, *kinds).order_by(*order).limit(page_limit)
             )

@@ -379,3 +379,37 @@ def test_the_most_frequent_owners_facets_and_timelines_come_from_their_stored_co
             repr(("/v1/events", {name: owner, "facets": "type,status,year", "limit": 1}))
         ]
         assert sum(value["count"] for value in facets["facets"]["type"]) == len(expected)
+
+
+def test_many_listed_events_sorted_by_their_keys_first_give_the_same_pages(
+    skewed_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite, an actor or place filter with many events (``KEYS_FIRST_EVENTS``) sorts its
+    events' keys before reading the page's rows; every page, GeoJSON and later pages included,
+    is the one that reading the rows at once gives."""
+    keys_first = queries._keys_first
+    decided: Counter[tuple[int, bool]] = Counter()
+
+    def counted(*args: Any, **kwargs: Any) -> bool:
+        found = keys_first(*args, **kwargs)
+        decided[(queries.KEYS_FIRST_EVENTS, found)] += 1
+        return found
+
+    monkeypatch.setattr(queries, "_keys_first", counted)
+    owners = [("actor", f"actor-{i:07d}") for i in (0, 1, 3, 120)]
+    owners += [("location", f"place-{i:06d}") for i in (0, 1, 2, 9, 400)]
+    cases: list[dict[str, str | int]] = []
+    for name, owner in owners:
+        cases += [{name: owner, "limit": 7}, {name: owner, "limit": 50}]
+        cases += [{name: owner, "limit": 30, "format": "geojson"}]
+        cases += [{name: owner, "limit": 20, "type": TYPES[0]}]
+    answers: dict[int, list[list[str]]] = {}
+    with TestClient(create_app(Settings(database_url=skewed_url, response_cache_size=0))) as c:
+        for threshold in (10, 10**9):  # 10**9: every page reads its rows at once
+            monkeypatch.setattr(queries, "KEYS_FIRST_EVENTS", threshold)
+            answers[threshold] = [_all_event_pages(c, params) for params in cases]
+    if skewed_url.startswith("sqlite"):
+        assert decided[(10, True)] > 20, "the many-event owners' keys were sorted first"
+        assert not decided[(10**9, True)]
+    assert answers[10] == answers[10**9]
+    assert sum(len(ids) > 50 for ids in answers[10]) > 5, "some cases list several pages"
