@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
+from sqlalchemy.pool import StaticPool
 
 from app.db import ReadConnection, SessionDep
 from app.errors import add_exception_handlers, reject_unknown_query_parameters
@@ -50,7 +51,11 @@ def _app(route_class: type[APIRoute]) -> FastAPI:
 
     app = FastAPI()
     app.router.routes.extend(router.routes)  # as app.main does
-    app.state.reader = ReadConnection(create_engine("sqlite://"))
+    # Each request of a TestClient without a context runs in a thread of its own.
+    engine = create_engine(
+        "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
+    )
+    app.state.reader = ReadConnection(engine)
     add_exception_handlers(app)
     return app
 
