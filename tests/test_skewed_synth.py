@@ -28,19 +28,27 @@ from tests.test_synthetic_queries import (
 )
 
 
-def _widespread_decisions(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[int, bool]]:
-    """Counts, per threshold in force, of the actor and place filters found widespread (True)
-    or not."""
-    walkable = queries._walkable
+def _decisions(
+    monkeypatch: pytest.MonkeyPatch, decide: str, threshold: str
+) -> Counter[tuple[int, bool]]:
+    """Counts of the answers of ``queries.<decide>``, per value of ``queries.<threshold>`` in
+    force when it answered."""
+    decision = getattr(queries, decide)
     decided: Counter[tuple[int, bool]] = Counter()
 
     def counted(*args: Any, **kwargs: Any) -> bool:
-        found = walkable(*args, **kwargs)
-        decided[(queries.WIDESPREAD_EVENTS, found)] += 1
-        return found
+        found = decision(*args, **kwargs)
+        decided[(getattr(queries, threshold), found)] += 1
+        return bool(found)
 
-    monkeypatch.setattr(queries, "_walkable", counted)
+    monkeypatch.setattr(queries, decide, counted)
     return decided
+
+
+def _widespread_decisions(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[int, bool]]:
+    """Counts, per threshold in force, of the actor and place filters found widespread (True)
+    or not."""
+    return _decisions(monkeypatch, "_walkable", "WIDESPREAD_EVENTS")
 
 
 Span = models.Span
@@ -387,15 +395,7 @@ def test_many_listed_events_sorted_by_their_keys_first_give_the_same_pages(
     """On SQLite, an actor or place filter with many events (``KEYS_FIRST_EVENTS``) sorts its
     events' keys before reading the page's rows; every page, GeoJSON and later pages included,
     is the one that reading the rows at once gives."""
-    keys_first = queries._keys_first
-    decided: Counter[tuple[int, bool]] = Counter()
-
-    def counted(*args: Any, **kwargs: Any) -> bool:
-        found = keys_first(*args, **kwargs)
-        decided[(queries.KEYS_FIRST_EVENTS, found)] += 1
-        return found
-
-    monkeypatch.setattr(queries, "_keys_first", counted)
+    decided = _decisions(monkeypatch, "_keys_first", "KEYS_FIRST_EVENTS")
     owners = [("actor", f"actor-{i:07d}") for i in (0, 1, 3, 120)]
     owners += [("location", f"place-{i:06d}") for i in (0, 1, 2, 9, 400)]
     cases: list[dict[str, str | int]] = []
