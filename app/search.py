@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -430,39 +430,103 @@ def _is_plain(content: str) -> bool:
     return _NOT_PLAIN.search(content) is None
 
 
+class _PlainPatterns(NamedTuple):
+    """The regular expressions that find a query's matches in a plain text."""
+
+    # Every word where a term's match starts, its words in group 1. The lookahead lets matches
+    # overlap; longer phrases come first, so a match covers the words of any shorter one
+    # starting at the same word.
+    starts: re.Pattern[str]
+    # Without phrases, each match is one whole word and matches cannot overlap: the matched
+    # words themselves (None with a phrase).
+    words: re.Pattern[str] | None
+
+
 @lru_cache(maxsize=256)
-def _plain_matches(terms: tuple[Term, ...]) -> re.Pattern[str]:
-    """Every word where a term's match starts in a plain text, its words in group 1. The
-    lookahead lets matches overlap; longer phrases come first, so a match covers the words of
-    any shorter one starting at the same word."""
+def _plain_patterns(terms: tuple[Term, ...]) -> _PlainPatterns:
+    """The patterns of a query's terms (see ``_PlainPatterns``)."""
     alternatives = []
     for term in sorted(terms, key=lambda t: -len(t.words)):
         phrase = r"\W+".join(re.escape(word) for word in term.words)
         alternatives.append(phrase + (r"\w*" if term.prefix else r"(?!\w)"))
-    return re.compile(r"(?<!\w)(?=(" + "|".join(alternatives) + "))", re.IGNORECASE | re.ASCII)
+    either = "|".join(alternatives)
+    flags = re.IGNORECASE | re.ASCII
+    single = all(len(term.words) == 1 for term in terms)
+    return _PlainPatterns(
+        re.compile(r"(?<!\w)(?=(" + either + "))", flags),
+        re.compile(r"(?<!\w)(?:" + either + ")", flags) if single else None,
+    )
+
+
+# What an ASCII text has around its words (plain texts have no underscore).
+_ASCII_BETWEEN_WORDS = "".join(chr(code) for code in range(128) if not chr(code).isalnum())
+# Bytes that turn every character around words into a space.
+_ASCII_WORDS_APART = bytes(code if chr(code).isalnum() else 32 for code in range(128)) + bytes(
+    [32] * 128
+)
+
+
+def _ascii_word_count(text: str) -> int:
+    """The number of words of an ASCII text without underscores (``bytes.translate`` and
+    ``split`` run in C, without a match object per word)."""
+    return len(text.encode("ascii").translate(_ASCII_WORDS_APART).split())
+
+
+def _marked(match: re.Match[str]) -> str:
+    return f"<mark>{match.group()}</mark>"
+
+
+# A plain text's words as the separators of a split: the pieces alternate between the text
+# around words and the words, so their running lengths are the words' bounds, all found in C.
+_PLAIN_WORD_SPLIT = re.compile(r"([A-Za-z0-9]+)")
+
+
+def _plain_word_bounds(text: str) -> list[int]:
+    """Word ``i`` of a plain text spans ``text[bounds[2 * i] : bounds[2 * i + 1]]``."""
+    return list(itertools.accumulate(map(len, _PLAIN_WORD_SPLIT.split(text))))
 
 
 def _plain_snippet(content: str, terms: list[Term], words: int) -> str:
     """``snippet`` of a plain text (see ``_NOT_PLAIN``), the same excerpt found with regular
-    expressions instead of word by word."""
-    matches = _plain_matches(tuple(terms))
+    expressions instead of word by word, splitting the text only as far as the excerpt."""
+    patterns = _plain_patterns(tuple(terms))
+    matches = patterns.starts
     first = matches.search(content)
-    begin = 0
-    start_at = 0
-    if first is not None:
-        before = [word.start() for word in _WORD.finditer(content, 0, first.start())]
-        begin = max(0, len(before) - words // 3)
-        start_at = before[begin] if begin < len(before) else first.start()
-    # The excerpt's words, and one more to tell whether the text goes on.
-    spans = [word.span() for word in itertools.islice(_WORD.finditer(content, start_at), words + 1)]
-    if not spans:
+    head = 0 if first is None else first.start()
+    if patterns.words is not None and content.isascii():
+        # The common case of a short text: every word shown, none to escape, one-word terms.
+        # The excerpt is then the text from its first word to its last, matches marked.
+        shown = content.strip(_ASCII_BETWEEN_WORDS)
+        if (
+            shown
+            and "&" not in shown
+            and "<" not in shown
+            and ">" not in shown
+            and _ascii_word_count(content[:head]) <= words // 3
+            and _ascii_word_count(shown) <= words
+        ):
+            return patterns.words.sub(_marked, shown)
+    reach = head + 8 * (words + 1)
+    while True:
+        # The words up to ``reach`` (the last one may be cut), widened until they hold the
+        # excerpt and one word more, which tells whether the text goes on.
+        cut = reach < len(content)
+        bounds = _plain_word_bounds(content[:reach] if cut else content)
+        count = len(bounds) // 2
+        index = bisect.bisect_left(bounds[0 : 2 * count : 2], head)
+        begin = max(0, index - words // 3)
+        if not cut or count > begin + words:
+            break
+        reach *= 2
+    if count == 0:
         return html.escape(content, quote=False)
-    shown_end = spans[:words][-1][1]
+    end = min(count, begin + words)
+    shown_end = bounds[2 * end - 1]
     marked: dict[int, int] = {}
     if first is not None:
         # A match of one-word terms is one word; a phrase's is split into its words.
         phrases = any(len(term.words) > 1 for term in terms)
-        for match in matches.finditer(content, first.start()):
+        for match in matches.finditer(content, head):
             if match.start() >= shown_end:
                 break
             if not phrases:
@@ -471,7 +535,7 @@ def _plain_snippet(content: str, terms: list[Term], words: int) -> str:
             for word in _WORD.finditer(content, match.start(1), match.end(1)):
                 marked[word.start()] = word.end()
     pieces = []
-    cursor = spans[0][0]
+    cursor = bounds[2 * begin]
     for start in sorted(s for s in marked if s < shown_end):
         stop = marked[start]
         pieces.append(html.escape(content[cursor:start], quote=False))
@@ -481,7 +545,7 @@ def _plain_snippet(content: str, terms: list[Term], words: int) -> str:
     excerpt = "".join(pieces)
     if begin > 0:
         excerpt = "…" + excerpt
-    if len(spans) > words:
+    if count > end:
         excerpt += "…"
     return excerpt
 

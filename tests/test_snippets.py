@@ -98,6 +98,30 @@ def test_snippets_of_plain_texts_are_the_naive_rules_excerpts() -> None:
     assert marked > 1000
 
 
+def test_snippets_of_short_ascii_texts_are_the_naive_rules_excerpts() -> None:
+    """Short ASCII texts of one-word queries are marked without being split into words."""
+    rng = random.Random(13)
+    vocabulary = ["al", "Asad", "ASAD", "base", "ba", "b", "bab", "x", "2003", "AL", "<b>", "&"]
+    separators = ["", ",", "-", ".", " (", ")", "\n", "'s", "?!"]
+    queries = ["al", "asad", "ba", "b", "x", "bab base", "2003", "al-ba", "zz"]
+    short = marked = 0
+    for _ in range(3000):
+        length = rng.choice([0, 1, rng.randint(2, 12), rng.randint(13, 40)])
+        content = rng.choice(["", " ", "“", "(", "..."]) + " ".join(
+            rng.choice(vocabulary[: rng.choice([10, 12])]) + rng.choice(separators)
+            for _ in range(length)
+        )
+        terms = parse_query(" ".join(rng.sample(queries, rng.randint(1, 2))))
+        words = rng.choice([SNIPPET_WORDS, 8, 1])
+        expected = _naive_snippet(content, terms, words)
+        assert snippet(content, terms, words) == expected, (content, terms, words)
+        tokens = re.findall(r"\w+", content)
+        short += bool(tokens) and len(tokens) <= words and not re.search("[&<>]", content)
+        marked += "<mark>" in expected
+    assert short > 500
+    assert marked > 1000
+
+
 def _naive_fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
