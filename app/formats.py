@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union, get_args, get_origin
 
 import orjson
@@ -328,6 +328,17 @@ def card_page_response(
         )
     )
     return Response(body, media_type="application/json", headers=dict(response.headers))
+
+
+def dataclass_page_response(
+    items: Sequence[Any], next_cursor: str | None, response: Response
+) -> Response:
+    """A page in the shape of ``Page`` whose items are dataclasses with the fields of its item
+    model, serialised by orjson without building the models."""
+    page = {"data": items, "has_more": next_cursor is not None, "next_cursor": next_cursor}
+    return Response(
+        orjson.dumps(page), media_type="application/json", headers=dict(response.headers)
+    )
 
 
 def card_response(card: str | bytes) -> Response:

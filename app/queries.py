@@ -3688,7 +3688,7 @@ def search_everything(
     types: Sequence[str],
     limit: int,
     cursor: str | None,
-) -> tuple[list[s.SearchResult], str | None]:
+) -> tuple[list[s.SearchHit], str | None]:
     """Ranked matches across resources: best tier first, then by type and id."""
     terms = _search_terms(session, q)
     walked = None
@@ -3699,12 +3699,12 @@ def search_everything(
         walked = _search_ranked(session, terms, q, types, limit + 1, after)
     page, next_cursor = _page(walked, limit, "search", lambda r: [r.tier, r.type_rank, r.target_id])
     return [
-        s.SearchResult(
-            type=row.type,
-            id=row.target_id,
-            label=row.label,
-            snippet=search.snippet(row.content, terms),
-            score=search.SCORES[row.tier],
+        s.SearchHit(
+            row.type,
+            row.target_id,
+            row.label,
+            search.snippet(row.content, terms),
+            search.SCORES[row.tier],
         )
         for row in page
     ], next_cursor

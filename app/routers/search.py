@@ -9,7 +9,7 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import set_next_link
 from app.routers import resource_router
-from app.schemas import SearchPage, SearchQuery, SearchResult
+from app.schemas import SearchHit, SearchPage, SearchQuery, SearchResult
 
 router = resource_router("/v1/search", tag="search")
 
@@ -37,16 +37,21 @@ async def search(
         return formats.export_response(
             kind,
             request.app.state.engine,
-            lambda s, cursor: queries.search_everything(
-                s, q=query.q, types=types, limit=formats.EXPORT_PAGE_SIZE, cursor=cursor
+            lambda s, cursor: _as_results(
+                queries.search_everything(
+                    s, q=query.q, types=types, limit=formats.EXPORT_PAGE_SIZE, cursor=cursor
+                )
             ),
             SearchResult,
             "search",
         )
-    items, cursor = queries.search_everything(
+    hits, cursor = queries.search_everything(
         session, q=query.q, types=types, limit=query.limit, cursor=query.cursor
     )
     set_next_link(response, request, cursor)
-    return formats.model_response(
-        SearchPage(data=items, has_more=cursor is not None, next_cursor=cursor), response
-    )
+    return formats.dataclass_page_response(hits, cursor, response)
+
+
+def _as_results(page: tuple[list[SearchHit], str | None]) -> tuple[list[SearchResult], str | None]:
+    hits, cursor = page
+    return [hit.as_result() for hit in hits], cursor

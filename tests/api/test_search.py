@@ -10,6 +10,7 @@ from app import queries, search
 from app.db import build_engine
 from app.main import create_app
 from app.models import DatasetInfo
+from app.schemas import SearchPage, SearchResult
 from app.search import SEARCH_TERMS_KEY
 from app.settings import Settings
 
@@ -62,6 +63,21 @@ def test_results_carry_label_and_marked_snippet(client: TestClient) -> None:
         "snippet": "Mohammed Shia al-<mark>Sudani</mark>",
         "score": 0.75,
     }
+
+
+def test_search_pages_are_written_as_their_model_writes_them(client: TestClient) -> None:
+    """The page is serialised by orjson from plain rows: byte for byte what ``SearchPage``
+    writes, CSV and NDJSON exports included."""
+    for params in ({"q": "coalition", "limit": 3}, {"q": "INA"}, {"q": "zzzz"}):
+        response = client.get("/v1/search", params=params)
+        assert response.status_code == 200
+        page = SearchPage.model_validate_json(response.content)
+        assert response.content == page.model_dump_json().encode()
+        assert response.headers["content-type"] == "application/json"
+        exported = client.get("/v1/search", params={**params, "format": "ndjson"})
+        lines = [SearchResult.model_validate_json(line) for line in exported.iter_lines()]
+        assert lines[: len(page.data)] == page.data
+    assert page.data == [] and page.next_cursor is None
 
 
 def test_types_restrict_the_search(client: TestClient) -> None:
