@@ -68,7 +68,12 @@ def test_results_carry_label_and_marked_snippet(client: TestClient) -> None:
 def test_search_pages_are_written_as_their_model_writes_them(client: TestClient) -> None:
     """The page is serialised by orjson from plain rows: byte for byte what ``SearchPage``
     writes, CSV and NDJSON exports included."""
-    for params in ({"q": "coalition", "limit": 3}, {"q": "INA"}, {"q": "zzzz"}):
+    cases: list[dict[str, str | int]] = [
+        {"q": "coalition", "limit": 3},
+        {"q": "INA"},
+        {"q": "zzzz"},
+    ]
+    for params in cases:
         response = client.get("/v1/search", params=params)
         assert response.status_code == 200
         page = SearchPage.model_validate_json(response.content)
@@ -77,7 +82,8 @@ def test_search_pages_are_written_as_their_model_writes_them(client: TestClient)
         exported = client.get("/v1/search", params={**params, "format": "ndjson"})
         lines = [SearchResult.model_validate_json(line) for line in exported.iter_lines()]
         assert lines[: len(page.data)] == page.data
-    assert page.data == [] and page.next_cursor is None
+    assert page.data == []
+    assert page.next_cursor is None
 
 
 def test_types_restrict_the_search(client: TestClient) -> None:
