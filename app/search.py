@@ -527,11 +527,10 @@ def _plain_snippet(content: str, terms: list[Term], words: int) -> str:
     marked: dict[int, int] = {}
     if first is not None:
         # A match of one-word terms is one word; a phrase's is split into its words.
-        phrases = any(len(term.words) > 1 for term in terms)
         for match in matches.finditer(content, head):
             if match.start() >= shown_end:
                 break
-            if not phrases:
+            if patterns.words is not None:
                 marked[match.start(1)] = match.end(1)
                 continue
             for word in _WORD.finditer(content, match.start(1), match.end(1)):
