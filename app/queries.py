@@ -805,12 +805,15 @@ def _bound(condition: ColumnElement[bool], values: dict[str, Any]) -> ColumnElem
 
 def _kinds_in(hidden: bool, types: Any, statuses: Any) -> list[ColumnElement[bool]]:
     """``type IN types`` and ``status IN statuses`` (values, or an expanding bound parameter);
-    None leaves the filter out. ``hidden`` hides the columns from SQLite's index chooser (with
-    a unary +)."""
+    None leaves the filter out. ``hidden``, for the parts of a span class's window: the status
+    is hidden from SQLite's index chooser (with a unary +), so that the part reads the window
+    from the span-class index, or with a type from the type's own (``ix_event_type_span_sort``),
+    rather than every event of the status in date order."""
     conditions: list[ColumnElement[bool]] = []
     for name, values in (("type", types), ("status", statuses)):
         if values is not None:
-            column = literal_column(f"+event.{name}") if hidden else _event.c[name]
+            hide = hidden and name == "status"
+            column = literal_column(f"+event.{name}") if hide else _event.c[name]
             conditions.append(column.in_(values))
     return conditions
 

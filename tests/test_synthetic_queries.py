@@ -1045,6 +1045,73 @@ def test_the_timeline_reads_each_span_class_window_as_an_index_range(synth_url: 
         assert "SEARCH event_span_count USING" in plan, plan
 
 
+def test_a_date_range_of_some_types_reads_the_windows_of_those_types_only(
+    synth_url: str,
+) -> None:
+    """A date range's page of one or more types, with or without statuses, reads the events
+    that began before the range from the type's own span-class index on SQLite (not every event
+    of each window, tested for its type), and the pages are the brute-force overlap's."""
+    engine = build_engine(Settings(database_url=synth_url))
+    with engine.connect() as connection:
+        events = connection.execute(
+            select(
+                col(models.Event.id),
+                col(models.Event.type),
+                col(models.Event.status),
+                col(models.Event.date_start),
+                col(models.Event.date_end),
+            )
+        ).all()
+    captured: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if "span_class" in statement:
+            captured.append((statement, parameters))
+
+    filters = EventFilter(period=(date(2011, 1, 1), date(2012, 12, 31)), types=("meeting",))
+    try:
+        with Session(engine) as session:
+            event.listen(engine, "before_cursor_execute", record)
+            queries.list_event_cards(session, filters, limit=20)
+            event.remove(engine, "before_cursor_execute", record)
+            (statement, parameters), *_ = captured
+            if engine.dialect.name == "sqlite":
+                rows = session.connection().exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {statement}", parameters
+                )
+                plan = "\n".join(str(row[-1]) for row in rows)
+                windows = [line for line in plan.splitlines() if "span_class=?" in line]
+                assert windows, plan
+                assert all("ix_event_type_span_sort (type=? AND span_class=?" in w for w in windows)
+    finally:
+        engine.dispose()
+
+    rng = random.Random(41)
+    statuses = ["occurred", "ongoing", "planned", "expected"]
+    with TestClient(create_app(Settings(database_url=synth_url, response_cache_size=0))) as client:
+        for _ in range(12):
+            params: dict[str, Any] = {
+                "date_from": _random_bound(rng),
+                "type": rng.sample(TYPES, rng.randrange(1, 3)),
+                "limit": rng.choice([7, 50]),
+            }
+            if rng.random() < 0.5:
+                params["status"] = rng.sample(statuses, rng.randrange(1, 3))
+            first = period_of(params["date_from"])[0]
+            expected = sorted(
+                (
+                    row
+                    for row in events
+                    if row.date_start is not None
+                    and row.date_end >= first
+                    and row.type in params["type"]
+                    and ("status" not in params or row.status in params["status"])
+                ),
+                key=lambda row: (row.date_start, row.id),
+            )
+            assert _all_pages(client, params) == [row.id for row in expected], params
+
+
 def _expected_facet(counts: Counter[Any], labels: dict[str, str] | None = None) -> list[Any]:
     """A facet as the API orders it: most frequent first, ties by value."""
     return sorted(
