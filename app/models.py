@@ -261,6 +261,23 @@ class EventSpanCount(SQLModel, table=True):
     count: int
 
 
+class EventRunningCount(SQLModel, table=True):
+    """How many events that began before a month's first day still run on it, per bucket of
+    their start (``YYYY`` for an event known to the year, ``YYYY-MM`` otherwise), type and
+    status: a month or year timeline whose range starts on ``range_start`` reads its earlier
+    buckets from here, a row per bucket, instead of every long event of each span class's
+    window (``EventSpanCount``)."""
+
+    __tablename__ = "event_running_count"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    type: str = Field(primary_key=True, sa_type=String(32))
+    status: str = Field(primary_key=True, sa_type=String(32))
+    range_start: date = Field(primary_key=True)
+    bucket: str = Field(primary_key=True, sa_type=String(7))
+    count: int
+
+
 # The actors, and the places (with the places inside them), in the most events: each kind's
 # COUNTED_OWNERS first by events, then by id, have their own timeline counts (app.owner_counts).
 COUNTED_OWNERS = 100

@@ -1842,7 +1842,6 @@ def _summed_stored_counts(
     the stored counts' rows of ``kinds`` (``types`` and ``statuses``, and ``owner_type`` and
     ``owner_id`` for an owner's counts)."""
     date_from, date_to = period
-    windows = _span_windows(span_classes, date_from) if date_from is not None else {}
     params: dict[str, Any] = {
         **kinds,
         "lower": date_from or date.min,
@@ -1850,6 +1849,10 @@ def _summed_stored_counts(
         "range_start": date_from,
     }
     connection = session.connection()
+    if _read_as_running(date_from, key, owned="owner_id" in kinds):
+        statement = _running_counts_statement(cast(int, key))
+        return {key: int(count) for key, count in DriverRead.of(statement).rows(connection, params)}
+    windows = _span_windows(span_classes, date_from) if date_from is not None else {}
     # PostgreSQL: the classes as arrays joined to the counts (see _stored_counts_statement).
     as_arrays = connection.dialect.name == "postgresql"
     if as_arrays:
@@ -1861,6 +1864,35 @@ def _summed_stored_counts(
         tuple(windows), key, as_arrays=as_arrays, owned="owner_id" in kinds
     )
     return {key: int(count) for key, count in DriverRead.of(statement).rows(connection, params)}
+
+
+def _read_as_running(date_from: date | None, key: int | str, *, owned: bool) -> bool:
+    """Whether the events that began before the range are counted from the running counts
+    (``models.EventRunningCount``): the dataset's, over a range from a month's first day, in
+    month or year buckets (a day bucket needs each event's start day)."""
+    return not owned and date_from is not None and date_from.day == 1 and key in (4, 7)
+
+
+@cache
+def _running_counts_statement(finest: int) -> Any:
+    """(key, count) of the events starting inside the range (one range of the per-day
+    counts, as in ``_stored_counts_statement``) and of those that began before ``range_start``,
+    a month's first day, and still run on it: a row per earlier bucket of the running counts."""
+    day, running = _day_count.c, _running_count.c
+    parts = [
+        select(_bucket_key_of(day, finest), day["count"]).where(
+            *_stored_kinds(_day_count),
+            day.sort_missing == false(),
+            day.sort_date >= bindparam("lower"),
+            day.sort_date <= bindparam("upper"),
+        ),
+        select(func.substr(running.bucket, 1, finest).label("key"), running["count"]).where(
+            *_stored_kinds(_running_count),
+            running.range_start == bindparam("range_start", type_=Date),
+        ),
+    ]
+    counted = union_all(*parts).subquery()
+    return select(counted.c.key, func.sum(counted.c["count"])).group_by(counted.c.key)
 
 
 @cache
@@ -2409,6 +2441,7 @@ _EVENTS_AT_PLACES_AMONG = (
 )
 _day_count = m.metadata.tables["event_day_count"]
 _span_count = m.metadata.tables["event_span_count"]
+_running_count = m.metadata.tables["event_running_count"]
 _owner_day_count = m.metadata.tables["owner_day_count"]
 _owner_span_count = m.metadata.tables["owner_span_count"]
 _event_article = m.metadata.tables["event_article"]

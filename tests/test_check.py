@@ -196,6 +196,13 @@ def test_check_reports_a_timeline_count_that_no_longer_matches_the_events(
                 "AND sort_date = '2021-01-01' AND date_end = '2021-12-31'"
             )
         )
+        # A running count of events that do not exist.
+        connection.execute(
+            text(
+                "INSERT INTO event_running_count (type, status, range_start, bucket, count) "
+                "VALUES ('*', 'meeting', '1999-02-01', '1998-12', 3)"
+            )
+        )
     engine.dispose()
     result = CliRunner().invoke(cli, ["check"], env={"DOSSIER_DATABASE_URL": database_url})
     assert result.exit_code == 1
@@ -207,7 +214,11 @@ def test_check_reports_a_timeline_count_that_no_longer_matches_the_events(
         "event_span_count: 1 count(s) differ from a recount of the events "
         "(first: *, *, 200, 2021-01-01, 2021-12-31, year; re-run the load)"
     ) in result.output
-    assert "2 problem(s) found" in result.output
+    assert (
+        "event_running_count: 1 count(s) differ from a recount of the events "
+        "(first: *, meeting, 1999-02-01, 1998-12; re-run the load)"
+    ) in result.output
+    assert "3 problem(s) found" in result.output
 
 
 def test_check_reports_an_owners_count_that_no_longer_matches_its_events(

@@ -1003,10 +1003,11 @@ def test_a_timeline_range_starting_inside_buckets_reads_them_together(synth_url:
 
 
 def test_the_timeline_reads_each_span_class_window_as_an_index_range(synth_url: str) -> None:
-    """The stored counts of events that started before a timeline's range are read as one
-    index range per span class (its window before the range), not by scanning every count:
-    on PostgreSQL the classes are a lateral join, which a plain join had turned into a scan of
-    the whole counts table."""
+    """The stored counts of events that started before a timeline's range (here one starting
+    inside a month, which the running counts do not answer) are read as one index range per
+    span class (its window before the range), not by scanning every count: on PostgreSQL the
+    classes are a lateral join, which a plain join had turned into a scan of the whole counts
+    table."""
     engine = build_engine(Settings(database_url=synth_url))
     captured: list[tuple[str, Any]] = []
 
@@ -1014,7 +1015,7 @@ def test_the_timeline_reads_each_span_class_window_as_an_index_range(synth_url: 
         if "event_span_count" in statement:
             captured.append((statement, parameters))
 
-    filters = EventFilter(period=(date(2011, 1, 1), date(2011, 12, 31)))
+    filters = EventFilter(period=(date(2011, 1, 15), date(2011, 12, 31)))
     try:
         with Session(engine) as session:
             event.listen(engine, "before_cursor_execute", record)
@@ -1043,6 +1044,42 @@ def test_the_timeline_reads_each_span_class_window_as_an_index_range(synth_url: 
     else:
         assert "SCAN event_span_count" not in plan, plan
         assert "SEARCH event_span_count USING" in plan, plan
+
+
+@pytest.mark.parametrize("bucket", ["month", "year"])
+def test_a_timeline_from_a_months_first_day_reads_a_running_count_per_earlier_bucket(
+    synth_url: str, bucket: str, monkeypatch: MonkeyPatch
+) -> None:
+    """A month or year timeline whose range starts on a month's first day counts the events
+    that began before it from the running counts, by one key range of their primary key, and
+    reads none of the span counts' windows; the buckets are those the span windows give."""
+    engine = build_engine(Settings(database_url=synth_url))
+    captured: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        captured.append((statement, parameters))
+
+    filters = EventFilter(period=(date(2011, 3, 1), date(2012, 2, 29)), types=("meeting",))
+    try:
+        with Session(engine) as session:
+            event.listen(engine, "before_cursor_execute", record)
+            running, _ = queries.timeline(session, filters, bucket=bucket, events_per_bucket=4)
+            event.remove(engine, "before_cursor_execute", record)
+            assert not any("event_span_count" in statement for statement, _ in captured)
+            (statement, parameters), *_ = [c for c in captured if "event_running_count" in c[0]]
+            connection = session.connection()
+            if engine.dialect.name == "sqlite":
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                plan = "\n".join(str(row[-1]) for row in rows)
+                assert "range_start=?" in plan, plan
+                assert "SCAN event_running_count" not in plan, plan
+            # The same timeline with the span windows.
+            monkeypatch.setattr(queries, "_read_as_running", lambda *_args, **_kwargs: False)
+            windowed, _ = queries.timeline(session, filters, bucket=bucket, events_per_bucket=4)
+    finally:
+        engine.dispose()
+    assert running == windowed
+    assert any(b.start < date(2011, 3, 1) for b in running), "events run into the range"
 
 
 def test_a_date_range_of_some_types_reads_the_windows_of_those_types_only(

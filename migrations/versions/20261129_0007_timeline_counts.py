@@ -78,7 +78,8 @@ def upgrade() -> None:
     # Counted by the application's own code, so that the rows are exactly what a load writes.
     from app.timeline_counts import write_timeline_counts
 
-    write_timeline_counts(op.get_bind())
+    # The running counts have their own table from 0025 on.
+    write_timeline_counts(op.get_bind(), running=False)
 
 
 def downgrade() -> None:

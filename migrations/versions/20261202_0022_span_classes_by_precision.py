@@ -75,7 +75,8 @@ def _rewrite(by_precision: bool) -> None:
         from app.owner_counts import write_owner_counts
         from app.timeline_counts import write_timeline_counts
 
-        write_timeline_counts(connection)
+        # The running counts have their own table from 0025 on.
+        write_timeline_counts(connection, running=False)
         write_owner_counts(connection)
 
 
