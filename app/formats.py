@@ -341,6 +341,13 @@ def dataclass_page_response(
     )
 
 
+def timeline_response(buckets: Sequence[s.TimelineRow], bucket: str, undated: int) -> Response:
+    """A timeline in the shape of ``Timeline``, its buckets serialised by orjson without
+    building the models."""
+    body = orjson.dumps({"data": buckets, "bucket": bucket, "undated": undated})
+    return Response(body, media_type="application/json")
+
+
 def card_response(card: str | bytes) -> Response:
     """One item whose JSON was rendered when the data was loaded, served as it is."""
     return Response(card, media_type="application/json")

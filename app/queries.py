@@ -1667,7 +1667,7 @@ def timeline(
     bucket: str,
     events_per_bucket: int,
     bucket_queries: int | None = None,
-) -> tuple[list[s.TimelineBucket], int]:
+) -> tuple[list[s.TimelineRow], int]:
     """Matching dated events in buckets no finer than each event's own precision.
 
     Returns the buckets in time order (a coarser bucket before the finer ones that start with
@@ -1704,7 +1704,7 @@ def timeline(
     for bucket_key in keys:
         start, end, precision = period_of(bucket_key)
         buckets.append(
-            s.TimelineBucket(
+            s.TimelineRow(
                 key=bucket_key,
                 start=start,
                 end=end,

@@ -469,6 +469,19 @@ class TimelineBucket(BaseModel):
     )
 
 
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    """A ``TimelineBucket`` as the query layer builds it, serialised by orjson as it is:
+    building and serialising the buckets' models cost about a tenth of a timeline (measured)."""
+
+    key: str
+    start: date
+    end: date
+    precision: str  # a Precision
+    count: int
+    events: list[str]
+
+
 class Timeline(BaseModel):
     """Matching events bucketed by date."""
 

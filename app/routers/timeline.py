@@ -32,4 +32,4 @@ async def get_timeline(session: SessionDep, query: Annotated[TimelineQuery, Quer
         bucket=query.bucket,
         events_per_bucket=query.events_per_bucket,
     )
-    return formats.model_response(Timeline(data=buckets, bucket=query.bucket, undated=undated))
+    return formats.timeline_response(buckets, query.bucket, undated)

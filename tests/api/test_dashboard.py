@@ -11,6 +11,7 @@ from app.db import build_engine
 from app.facet_counts import stale_facet_counts, write_facet_counts
 from app.main import create_app
 from app.models import EventActor
+from app.schemas import Timeline
 from app.settings import Settings
 
 
@@ -127,6 +128,25 @@ def test_timeline_by_month_and_year_with_filters(client: TestClient) -> None:
     capped = client.get("/v1/timeline?bucket=year&events_per_bucket=1").json()["data"][0]
     assert capped["count"] == 3
     assert len(capped["events"]) == 1
+
+
+def test_timelines_are_written_as_their_model_writes_them(client: TestClient) -> None:
+    """The timeline is serialised by orjson from plain rows: byte for byte what ``Timeline``
+    writes, with or without buckets, undated events and a coarser bucket before finer ones."""
+    cases = [
+        "/v1/timeline?bucket=day",
+        "/v1/timeline?bucket=month&date_from=2025&type=withdrawal",
+        "/v1/timeline?bucket=year&events_per_bucket=0",
+        "/v1/timeline?date_from=1990&date_to=1990",
+    ]
+    for path in cases:
+        response = client.get(path)
+        assert response.status_code == 200
+        timeline = Timeline.model_validate_json(response.content)
+        assert response.content == timeline.model_dump_json().encode()
+        assert response.headers["content-type"] == "application/json"
+    assert timeline.data == []
+    assert client.get("/v1/timeline?bucket=day").json()["undated"] > 0
 
 
 def test_events_as_geojson(client: TestClient) -> None:
