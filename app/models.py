@@ -104,8 +104,17 @@ class Event(SQLModel, table=True):
         # Also covers the timeline (precision) and date-range checks (date_end) without reading
         # the table.
         Index("ix_event_sort", "sort_missing", "sort_date", "id", "date_precision", "date_end"),
-        # The precision is there for the timeline's buckets.
-        Index("ix_event_type_sort", "type", "sort_missing", "sort_date", "id", "date_precision"),
+        # The precision is there for the timeline's buckets, the status for a type and status
+        # filter, tested without reading the event's row.
+        Index(
+            "ix_event_type_sort",
+            "type",
+            "sort_missing",
+            "sort_date",
+            "id",
+            "date_precision",
+            "status",
+        ),
         Index(
             "ix_event_status_sort", "status", "sort_missing", "sort_date", "id", "date_precision"
         ),

@@ -17,6 +17,7 @@ from the full-text index even in a plan made without the values.
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -1080,6 +1081,42 @@ def test_a_timeline_from_a_months_first_day_reads_a_running_count_per_earlier_bu
         engine.dispose()
     assert running == windowed
     assert any(b.start < date(2011, 3, 1) for b in running), "events run into the range"
+
+
+def test_a_type_and_status_are_tested_in_the_types_index(synth_url: str) -> None:
+    """A type and a status filter walk the type's index, which holds the status, not the
+    status's, which made SQLite read each event's row to test its type (a type and status's
+    monthly timeline over sixteen years took over the one-second limit at 1M events): a
+    timeline's buckets and a date range's page alike."""
+    engine = build_engine(Settings(database_url=synth_url))
+    captured: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if re.search(r"FROM event\b(?!_)", statement):
+            captured.append((statement, parameters))
+
+    filters = EventFilter(
+        period=(date(2010, 7, 1), None), types=("meeting",), statuses=("occurred", "planned")
+    )
+    try:
+        with Session(engine) as session:
+            event.listen(engine, "before_cursor_execute", record)
+            queries.timeline(session, filters, bucket="month", events_per_bucket=5)
+            queries.list_event_cards(session, filters, limit=20)
+            event.remove(engine, "before_cursor_execute", record)
+            assert captured
+            if engine.dialect.name == "sqlite":
+                for statement, parameters in captured:
+                    rows = session.connection().exec_driver_sql(
+                        f"EXPLAIN QUERY PLAN {statement}", parameters
+                    )
+                    plan = "\n".join(str(row[-1]) for row in rows)
+                    assert "ix_event_status_sort" not in plan, plan
+                    assert "COVERING INDEX ix_event_type_sort (type=?" in plan or (
+                        "span_class=?" in plan
+                    ), plan
+    finally:
+        engine.dispose()
 
 
 def test_a_date_range_of_some_types_reads_the_windows_of_those_types_only(
