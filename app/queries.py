@@ -607,6 +607,7 @@ def _event_filter_values(
         values["q_match"] = search.match_expression(
             session.get_bind().dialect, _search_terms(session, filters.q)
         )
+        values.update(_matched_document_bounds(session, "event"))
     date_from, date_to = filters.period
     if period and date_from is not None:
         values["date_from"] = date_from
@@ -2687,6 +2688,33 @@ _FTS = table("search_fts", column("rowid", Integer))
 _DOCUMENT = m.metadata.tables["search_document"]
 
 
+_EVERY_DOCUMENT = {"q_first": 0, "q_last": 2**62}
+_document_bounds_kept: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+
+
+def _matched_document_bounds(session: Session, type_name: str) -> dict[str, int]:
+    """SQLite: the first and the last id of a type's search documents, the bounds of a text
+    filter's full-text match (``search.ids_matching``), as ``q_first`` and ``q_last``: when the
+    documents are in id order within each type (recorded at load), the ids of its first and
+    last target; otherwise every document. Nothing on PostgreSQL."""
+    if session.get_bind().dialect.name != "sqlite":
+        return {}
+    if search.IN_ID_ORDER_KEY not in _dataset_info(session):
+        return _EVERY_DOCUMENT
+    bounds = _kept_per_dataset(session, _document_bounds_kept, _read_document_bounds)
+    first, last = bounds.get(type_name, (1, 0))
+    return {"q_first": first, "q_last": last}
+
+
+def _read_document_bounds(connection: Connection) -> dict[str, tuple[int, int]]:
+    ends = connection.execute(_TYPE_ENDS).one()
+    return {
+        name: (int(ends[2 * rank]), int(ends[2 * rank + 1]))
+        for rank, name in enumerate(search.SEARCH_TYPES)
+        if ends[2 * rank] is not None
+    }
+
+
 def _end_document(type_name: str, order: Any) -> Any:
     """The id of the first or the last document of a type (``order``: by target id, ascending
     or descending), as a scalar subquery: one probe of the (type, target_id) index."""
@@ -2717,6 +2745,7 @@ def _quote_filter_values(
         values["q_match"] = search.match_expression(
             session.get_bind().dialect, _search_terms(session, q)
         )
+        values.update(_matched_document_bounds(session, "quote"))
     said_from, said_to = period
     if said_from is not None:
         values["said_from"] = said_from

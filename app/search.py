@@ -232,7 +232,8 @@ def match_expression(dialect: Dialect, terms: list[Term]) -> str:
 
 def ids_matching(dialect_name: str, resource_type: str) -> Any:
     """``matching_ids`` with the query as the bound parameter ``q_match`` (a
-    ``match_expression``), for statements built once and run with many queries."""
+    ``match_expression``), for statements built once and run with many queries; on SQLite with
+    the bounds of the type's document ids too (``q_first``, ``q_last``)."""
     if dialect_name == "postgresql":
         tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("q_match", type_=String))
         matched = literal_column("search_document.body_tsv").op("@@", return_type=Boolean)(tsquery)
@@ -248,8 +249,14 @@ def ids_matching(dialect_name: str, resource_type: str) -> Any:
             .prefix_with("MATERIALIZED")
         )
         return select(documents.c.target_id)
+    # The match is read only between the type's first and last document (bound as ``q_first``
+    # and ``q_last``): FTS5 then skips the other types' matches instead of decoding them all (a
+    # word common in quotes and absent from events: 220 -> 26 ms for a dated event page).
     matched = col(SearchDocument.id).in_(
-        text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q_match").columns(rowid=Integer)
+        text(
+            "SELECT rowid FROM search_fts WHERE search_fts MATCH :q_match "
+            "AND rowid BETWEEN :q_first AND :q_last"
+        ).columns(rowid=Integer)
     )
     type_column: Any = literal_column("+search_document.type")
     return select(col(SearchDocument.target_id)).where(type_column == resource_type).where(matched)

@@ -1540,6 +1540,59 @@ def test_event_text_filters_walked_in_page_order_list_what_the_full_text_index_l
     assert answers[300] == answers[0]
 
 
+def test_a_text_filter_reads_the_full_text_match_of_its_own_type_only(
+    synth_url: str, monkeypatch: MonkeyPatch
+) -> None:
+    """On SQLite an event or quote text filter reads the full-text match only between its
+    type's first and last document (the other types' matches are skipped, not decoded), and
+    lists what the unbounded match lists: words of events, of quotes only, and prefixes,
+    with dates, types and facets."""
+    engine = build_engine(Settings(database_url=synth_url))
+    with engine.connect() as connection:
+        words_of = {
+            kind: {
+                word
+                for body in connection.execute(
+                    select(col(models.SearchDocument.body)).where(
+                        col(models.SearchDocument.type) == kind
+                    )
+                ).scalars()
+                for word in body.split()
+            }
+            for kind in ("event", "quote")
+        }
+        documents = connection.execute(
+            select(
+                func.min(col(models.SearchDocument.id)), func.max(col(models.SearchDocument.id))
+            ).where(col(models.SearchDocument.type) == "event")
+        ).one()
+    engine.dispose()
+    with Session(build_engine(Settings(database_url=synth_url))) as session:
+        bounds = queries._matched_document_bounds(session, "event")
+    if engine.dialect.name == "sqlite":
+        assert bounds == {"q_first": documents[0], "q_last": documents[1]}
+    else:
+        assert bounds == {}
+    rng = random.Random(37)
+    quotes_only = sorted(words_of["quote"] - words_of["event"])
+    asked = rng.sample(sorted(words_of["event"]), 4) + rng.sample(quotes_only, 4)
+    asked += [word[:3] for word in asked[:2]]
+    cases: list[tuple[str, dict[str, str | int]]] = []
+    for q in asked:
+        cases.append(("/v1/events", {"q": q, "limit": 20, "date_from": _random_bound(rng)}))
+        cases.append(("/v1/events", {"q": q, "type": rng.choice(TYPES), "sort": "-date"}))
+        cases.append(("/v1/quotes", {"q": q, "facets": "speaker,year", "limit": 5}))
+    unbounded = queries._EVERY_DOCUMENT if engine.dialect.name == "sqlite" else {}
+    answers = []
+    with TestClient(create_app(Settings(database_url=synth_url, response_cache_size=0))) as client:
+        for bounded in (True, False):
+            if not bounded:
+                monkeypatch.setattr(queries, "_matched_document_bounds", lambda *_args: unbounded)
+            answers.append([client.get(path, params=params).json() for path, params in cases])
+    assert answers[0] == answers[1]
+    assert sum(bool(answer["data"]) for answer in answers[0]) > 5
+
+
 def _all_event_pages(client: TestClient, params: dict[str, str | int]) -> list[str]:
     """Every page's event ids, from the JSON pages or the GeoJSON maps."""
     if params.get("format") != "geojson":
