@@ -2108,7 +2108,7 @@ def _first_events_per_bucket(
     """
     date_from, date_to = filters.period
     windows = _span_windows(span_classes, date_from) if date_from not in (None, date.min) else {}
-    shape = (tuple(windows), bool(filters.types), bool(filters.statuses))
+    shape = (tuple(windows), len(filters.types), bool(filters.statuses))
     hidden = session.get_bind().dialect.name == "sqlite"
     extra: tuple[ColumnElement[bool], ...] = ()
     by_ids = False
@@ -2123,6 +2123,8 @@ def _first_events_per_bucket(
         "statuses": list(filters.statuses),
         "limit": limit,
         "range_start": date_from,
+        # Each type on its own, for the parts of several types (_inside_every_bucket_as_json).
+        **{f"type_{k}": value for k, value in enumerate(filters.types)},
     }
     connection = session.connection()
     members: dict[str, list[str]] = {}
@@ -2209,7 +2211,7 @@ def _listed_by_ids(filters: s.EventFilter, probed: frozenset[str]) -> bool:
 def _cached_member_statements(
     hidden: bool,
     span_classes: tuple[int, ...],
-    types: bool,
+    types: int,
     statuses: bool,
     precisions: tuple[str, ...],
 ) -> tuple[Any, Any]:
@@ -2221,7 +2223,7 @@ def _member_statements(
     extra: tuple[ColumnElement[bool], ...],
     hidden: bool,
     span_classes: tuple[int, ...],
-    types: bool,
+    types: int,
     statuses: bool,
     precisions: tuple[str, ...],
     *,
@@ -2232,8 +2234,9 @@ def _member_statements(
     still run, whose values are bound per bucket. ``hidden`` (SQLite) keeps SQLite's planner on
     the span-class index (see ``_kinds_in``) and reads the buckets as JSON
     (``_inside_every_bucket_as_json``); otherwise (PostgreSQL) as arrays
-    (``_inside_every_bucket``). ``by_ids``: a filter lists the few events it matches, which
-    SQLite reads by id (see ``_by_matching_ids``) rather than walk each bucket's range."""
+    (``_inside_every_bucket``). ``types``: how many types the filter names. ``by_ids``: a filter
+    lists the few events it matches, which SQLite reads by id (see ``_by_matching_ids``) rather
+    than walk each bucket's range."""
 
     def kinds(windows: bool) -> list[ColumnElement[bool]]:
         return _kinds_in(
@@ -2252,11 +2255,16 @@ def _member_statements(
         common.append(_event.c.date_precision == precisions[0])
     elif len(others) == 1:
         common.append(_event.c.date_precision != others[0])
-    inside = (
-        _inside_every_bucket(common, kinds(False))
-        if not hidden
-        else _inside_every_bucket_as_json(common, kinds(False), by_ids=by_ids)
-    )
+    if not hidden:
+        inside = _inside_every_bucket(common, kinds(False))
+    elif types > 1 and not by_ids:
+        # Each type's part in date order, the status hidden as beside one type.
+        statuses_only = _kinds_in(
+            hidden, True, None, bindparam("statuses", expanding=True) if statuses else None
+        )
+        inside = _inside_every_bucket_as_json(common, statuses_only, type_parts=types)
+    else:
+        inside = _inside_every_bucket_as_json(common, kinds(False), by_ids=by_ids)
     if not span_classes:
         return inside, None
     if hidden:
@@ -2371,6 +2379,7 @@ def _inside_every_bucket_as_json(
     kinds: Sequence[ColumnElement[bool]],
     *,
     by_ids: bool = False,
+    type_parts: int = 0,
 ) -> Any:
     """SQLite: each bucket's first ``limit`` events starting inside its bounds, for every
     bucket listed in ``buckets``, a JSON array of [key, lower, upper], as rows (bucket key,
@@ -2382,14 +2391,30 @@ def _inside_every_bucket_as_json(
     0.14 ms instead of 0.48 at 10,000 events, before SQLAlchemy's cost per statement.
     """
     buckets = _json_buckets()
+    inside = (
+        _event.c.sort_date >= func.json_extract(buckets.c.value, "$[1]"),
+        _event.c.sort_date <= func.json_extract(buckets.c.value, "$[2]"),
+    )
+    if type_parts > 1:
+        # Several types: one part per type (``type_0``, ``type_1``...), each in date order from
+        # the type's index, ordered and limited as a whole so that SQLite merges them and stops
+        # at the bucket's first events. Read as one range, the types' events came out of their
+        # index by type, and each bucket sorted all of them (0.69 s for two types' months
+        # since 2010 at 1M events).
+        parts = [
+            select(_event.c.sort_date, _event.c.id)
+            .where(*common, *kinds, _event.c.type == bindparam(f"type_{k}"), *inside)
+            .correlate(buckets)
+            for k in range(type_parts)
+        ]
+        merged = union_all(*parts)
+        firsts = (
+            merged.order_by(*merged.selected_columns).limit(bindparam("limit")).subquery("firsts")
+        )
+        return _ids_per_json_bucket(buckets, select(firsts.c.id).correlate(buckets).subquery())
     member = (
         select(_event.c.id)
-        .where(
-            *common,
-            *kinds,
-            _event.c.sort_date >= func.json_extract(buckets.c.value, "$[1]"),
-            _event.c.sort_date <= func.json_extract(buckets.c.value, "$[2]"),
-        )
+        .where(*common, *kinds, *inside)
         .order_by(_event.c.sort_date, _event.c.id)
         .limit(bindparam("limit"))
         .correlate(buckets)

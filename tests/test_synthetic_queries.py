@@ -1119,6 +1119,39 @@ def test_a_type_and_status_are_tested_in_the_types_index(synth_url: str) -> None
         engine.dispose()
 
 
+def test_a_timeline_of_several_types_merges_each_types_events_in_date_order(
+    synth_url: str,
+) -> None:
+    """Each bucket's first events of several types come from one part per type, each read in
+    date order from the type's index and merged (SQLite), not from every event of the types
+    in the bucket, sorted: no sort in the plan. The answers are checked against brute force by
+    the timeline tests above."""
+    engine = build_engine(Settings(database_url=synth_url))
+    captured: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if "json_group_array" in statement and "event.type = ?" in statement:
+            captured.append((statement, parameters))
+
+    filters = EventFilter(period=(date(2010, 1, 1), None), types=("meeting", "statement"))
+    try:
+        with Session(engine) as session:
+            event.listen(engine, "before_cursor_execute", record)
+            queries.timeline(session, filters, bucket="month", events_per_bucket=3)
+            event.remove(engine, "before_cursor_execute", record)
+            if engine.dialect.name == "sqlite":
+                assert captured
+                for statement, parameters in captured:
+                    rows = session.connection().exec_driver_sql(
+                        f"EXPLAIN QUERY PLAN {statement}", parameters
+                    )
+                    plan = "\n".join(str(row[-1]) for row in rows)
+                    assert "TEMP B-TREE" not in plan, plan
+                    assert "MERGE (UNION ALL)" in plan, plan
+    finally:
+        engine.dispose()
+
+
 def test_a_date_range_of_some_types_reads_the_windows_of_those_types_only(
     synth_url: str,
 ) -> None:
