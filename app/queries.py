@@ -24,6 +24,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
+    Select,
     String,
     Text,
     and_,
@@ -1885,14 +1886,9 @@ def _running_counts_statement(finest: int) -> Any:
     """(key, count) of the events starting inside the range (one range of the per-day
     counts, as in ``_stored_counts_statement``) and of those that began before ``range_start``,
     a month's first day, and still run on it: a row per earlier bucket of the running counts."""
-    day, running = _day_count.c, _running_count.c
+    running = _running_count.c
     parts = [
-        select(_bucket_key_of(day, finest), day["count"]).where(
-            *_stored_kinds(_day_count),
-            day.sort_missing == false(),
-            day.sort_date >= bindparam("lower"),
-            day.sort_date <= bindparam("upper"),
-        ),
+        _starting_inside(_day_count, finest, owned=False),
         select(func.substr(running.bucket, 1, finest).label("key"), running["count"]).where(
             *_stored_kinds(_running_count),
             running.range_start == bindparam("range_start", type_=Date),
@@ -1926,16 +1922,8 @@ def _stored_counts_statement(
     day_table, period_table = (
         (_owner_day_count, _owner_span_count) if owned else (_day_count, _span_count)
     )
-    day, period = day_table.c, period_table.c
-    parts = [
-        select(_bucket_key_of(day, finest), day["count"]).where(
-            *_stored_kinds(day_table),
-            *_owned_rows(day_table, owned),
-            day.sort_missing == false(),
-            day.sort_date >= bindparam("lower"),
-            day.sort_date <= bindparam("upper"),
-        )
-    ]
+    period = period_table.c
+    parts = [_starting_inside(day_table, finest, owned=owned)]
     if as_arrays and span_classes:
         windows = _span_class_windows()
         # Laterally, so that each class reads its window as one range of the counts' key. As a
@@ -1974,6 +1962,19 @@ def _stored_counts_statement(
         )
     counted = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
     return select(counted.c.key, func.sum(counted.c["count"])).group_by(counted.c.key)
+
+
+def _starting_inside(day_table: Any, finest: int | str, *, owned: bool) -> Select[Any]:
+    """(key, count) of the dated events starting between ``lower`` and ``upper``, from one
+    range of the per-day counts (the dataset's, or with ``owned`` an owner's)."""
+    day = day_table.c
+    return select(_bucket_key_of(day, finest), day["count"]).where(
+        *_stored_kinds(day_table),
+        *_owned_rows(day_table, owned),
+        day.sort_missing == false(),
+        day.sort_date >= bindparam("lower"),
+        day.sort_date <= bindparam("upper"),
+    )
 
 
 def _bucket_key_of(columns: Any, finest: int | str) -> Any:
