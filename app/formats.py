@@ -144,7 +144,7 @@ def export_response(
             for item in _items(engine, fetch, first):
                 yield item.model_dump_json().encode() + b"\n"
 
-        return StreamingResponse(ndjson(), media_type=NDJSON_MEDIA_TYPE)
+        return StreamingResponse(_in_chunks(ndjson()), media_type=NDJSON_MEDIA_TYPE)
 
     columns = _columns(model)
 
@@ -155,10 +155,30 @@ def export_response(
             yield _csv_line([neutralise(flat.get(column, "")) for column in columns]).encode()
 
     return StreamingResponse(
-        rows(),
+        _in_chunks(rows()),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
+
+
+# An export is sent in pieces of about this many bytes: Starlette takes each piece of a
+# synchronous stream from a worker thread, and a piece per line cost two thread hops per item
+# (3,200 events as CSV: 0.62 s, most of it handing lines between threads).
+EXPORT_CHUNK_BYTES = 64 * 1024
+
+
+def _in_chunks(lines: Iterator[bytes]) -> Iterator[bytes]:
+    """``lines`` joined into pieces of at least ``EXPORT_CHUNK_BYTES`` (the last one shorter)."""
+    pending: list[bytes] = []
+    size = 0
+    for line in lines:
+        pending.append(line)
+        size += len(line)
+        if size >= EXPORT_CHUNK_BYTES:
+            yield b"".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield b"".join(pending)
 
 
 # --- GeoJSON ----------------------------------------------------------------------------------

@@ -98,3 +98,15 @@ def test_a_bad_filter_on_an_export_is_a_clean_422(client: TestClient) -> None:
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert client.get("/v1/actors?format=ndjson&q=").status_code == 422
+
+
+def test_exports_are_sent_in_pieces_of_many_lines() -> None:
+    """Lines are joined into pieces of at least ``EXPORT_CHUNK_BYTES`` (the last one may be
+    shorter), byte for byte the lines in order: one piece per line cost two thread hops each."""
+    lines = [f"{i},{'x' * (i % 700)}\n".encode() for i in range(600)]
+    pieces = list(formats._in_chunks(iter(lines)))
+    assert b"".join(pieces) == b"".join(lines)
+    assert len(pieces) > 2
+    assert all(len(piece) >= formats.EXPORT_CHUNK_BYTES for piece in pieces[:-1])
+    assert all(len(piece) < formats.EXPORT_CHUNK_BYTES + 1000 for piece in pieces)
+    assert list(formats._in_chunks(iter([]))) == []
