@@ -806,18 +806,21 @@ def _bound(condition: ColumnElement[bool], values: dict[str, Any]) -> ColumnElem
     return cloned_traverse(condition, {"maintain_key": True}, {"bindparam": set_value})
 
 
-def _kinds_in(sqlite: bool, windows: bool, types: Any, statuses: Any) -> list[ColumnElement[bool]]:
+def _kinds_in(
+    sqlite: bool, other_index: bool, types: Any, statuses: Any
+) -> list[ColumnElement[bool]]:
     """``type IN types`` and ``status IN statuses`` (values, or an expanding bound parameter);
     None leaves the filter out.
 
     On SQLite the status is hidden from the index chooser (with a unary +) where another index
     serves better: with a type, the type's index, which holds the status (a dozen types against
     four statuses: SQLite, without statistics, took the status index and read each event's row
-    to test its type, a second for a type and status's monthly timeline at 1M events); and in
-    the parts of a span class's window (``windows``), the span-class index, or with a type the
-    type's own (``ix_event_type_span_sort``)."""
+    to test its type, a second for a type and status's monthly timeline at 1M events); and
+    where the caller's part names ``other_index`` (the parts of a span class's window: the
+    span-class index, or with a type the type's own, ``ix_event_type_span_sort``; a part of one
+    type of several: the type's index)."""
     conditions: list[ColumnElement[bool]] = []
-    hide_status = sqlite and (windows or types is not None)
+    hide_status = sqlite and (other_index or types is not None)
     if types is not None:
         conditions.append(_event.c.type.in_(types))
     if statuses is not None:
@@ -2259,7 +2262,7 @@ def _member_statements(
     if not hidden:
         inside = _inside_every_bucket(common, kinds(False))
     elif types > 1 and not by_ids:
-        # Each type's part in date order, the status hidden as beside one type.
+        # Each type's part in date order from the type's index.
         statuses_only = _kinds_in(
             hidden, True, None, bindparam("statuses", expanding=True) if statuses else None
         )

@@ -45,12 +45,13 @@ DERIVED_TABLES = frozenset({_day_count.name, _span_count.name, _running_count.na
 _LEVELS = ((False, False), (True, False), (False, True), (True, True))
 
 
-def _level(by_type: bool, by_status: bool) -> tuple[list[Any], list[Any]]:
-    """The (type, status) columns of one level, and the real columns among them to group by."""
+def _level(by_type: bool, by_status: bool, source: Any = _event.c) -> tuple[list[Any], list[Any]]:
+    """The (type, status) columns of one level, and the real columns among them to group by,
+    over the events' columns or another ``source`` that has a type and a status."""
     every = literal_column(f"'{m.ALL_VALUES}'", String(32))
-    type_column = _event.c.type if by_type else every
-    status_column = _event.c.status if by_status else every
-    grouped = [c for c, real in ((_event.c.type, by_type), (_event.c.status, by_status)) if real]
+    type_column = source.type if by_type else every
+    status_column = source.status if by_status else every
+    grouped = [c for c, real in ((source.type, by_type), (source.status, by_status)) if real]
     return [type_column.label("type"), status_column.label("status")], grouped
 
 
@@ -87,22 +88,20 @@ def _span_recount() -> Select[Any]:
     return select(*parts[0].union_all(*parts[1:]).subquery().c)
 
 
-class next_month_start(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)
+class NextMonthStart(FunctionElement[Any]):
     """The first day of the month after a date's month."""
 
     type = Date()
     inherit_cache = True
 
 
-@compiles(next_month_start, "sqlite")
-def _next_month_start_sqlite(element: next_month_start, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(NextMonthStart, "sqlite")
+def _next_month_start_sqlite(element: NextMonthStart, compiler: SQLCompiler, **kw: Any) -> str:
     return f"date({compiler.process(element.clauses, **kw)}, 'start of month', '+1 month')"
 
 
-@compiles(next_month_start, "postgresql")
-def _next_month_start_postgresql(
-    element: next_month_start, compiler: SQLCompiler, **kw: Any
-) -> str:
+@compiles(NextMonthStart, "postgresql")
+def _next_month_start_postgresql(element: NextMonthStart, compiler: SQLCompiler, **kw: Any) -> str:
     day = compiler.process(element.clauses, **kw)
     return f"CAST(date_trunc('month', {day}) + INTERVAL '1 month' AS DATE)"
 
@@ -115,7 +114,7 @@ def _running_recount() -> Select[Any]:
     bucket = func.substr(
         cast(event.sort_date, String(10)), 1, case((event.date_precision == "year", 4), else_=7)
     )
-    first = next_month_start(event.sort_date)
+    first = NextMonthStart(event.sort_date)
     run = (
         select(
             event.type,
@@ -127,20 +126,15 @@ def _running_recount() -> Select[Any]:
         .where(event.sort_missing.is_(False), event.span_class > 0, first <= event.date_end)
         .cte("run", recursive=True)
     )
-    following = next_month_start(run.c.range_start)
+    following = NextMonthStart(run.c.range_start)
     run = run.union_all(
         select(run.c.type, run.c.status, following, run.c.bucket, run.c.date_end).where(
             following <= run.c.date_end
         )
     )
-    every = literal_column(f"'{m.ALL_VALUES}'", String(32))
     parts = []
     for by_type, by_status in _LEVELS:
-        kinds = [
-            (run.c.type if by_type else every).label("type"),
-            (run.c.status if by_status else every).label("status"),
-        ]
-        grouped = [c for c, real in ((run.c.type, by_type), (run.c.status, by_status)) if real]
+        kinds, grouped = _level(by_type, by_status, run.c)
         parts.append(
             select(*kinds, run.c.range_start, run.c.bucket, func.count().label("count")).group_by(
                 *grouped, run.c.range_start, run.c.bucket
